@@ -53,6 +53,7 @@ STAGED_COLUMNS: dict[str, tuple[str, ...]] = {
         "postal_code",
         "prefecture",
         "address",
+        "address_key",
         "industry",
         "employees",
         "capital_yen",
@@ -79,7 +80,7 @@ STAGED_COLUMNS: dict[str, tuple[str, ...]] = {
     "activities": ("source", "source_id", "company_source_id", "activity_date", "activity_type"),
 }
 
-QUARANTINE_COLUMNS = ("source", "entity", "location", "row_ref", "reason", "detail", "raw")
+QUARANTINE_COLUMNS = ("source", "entity", "source_id", "location", "reason", "detail", "raw")
 
 DEAL_STAGES = ("won", "lost", "open")
 ACTIVITY_TYPES = (

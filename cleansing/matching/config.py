@@ -1,0 +1,97 @@
+"""Tunable knobs of company matching, in one validated place so a typo in a setting fails loudly."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class BlockingConfig(BaseModel):
+    """Candidate generation: which records get compared at all."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_block_size: int = Field(
+        300,
+        ge=2,
+        description="Exact-key blocks (name, phone, postal, kana) larger than this are skipped: "
+        "such keys are placeholders or generic names and would cost n^2 comparisons.",
+    )
+    max_fuzzy_block_size: int = Field(
+        50,
+        ge=2,
+        description="Cap on distinct name keys per n-gram / one-edit block; fuzzy blocks are "
+        "only useful while they stay rare.",
+    )
+    ngram_size: int = Field(2, ge=1, description="Character n-gram length for n-gram blocking.")
+    ngrams_per_key: int = Field(
+        3,
+        ge=1,
+        description="Rarest n-grams kept per name key. One edit destroys at most two bigrams, so "
+        "with 3 the rarest surviving gram is always shared with the unedited key.",
+    )
+    postal_prefix_len: int = Field(
+        2, ge=1, description="Leading name_key characters paired with the postal code."
+    )
+
+
+class Weights(BaseModel):
+    """Weights of the combined score, a weighted mean over the features both records carry so
+    that missing data neither helps nor hurts."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: float = Field(3.0, ge=0)
+    kana: float = Field(1.0, ge=0)
+    corporate_number: float = Field(4.0, ge=0)
+    phone: float = Field(2.0, ge=0)
+    postal: float = Field(1.0, ge=0)
+    address: float = Field(1.5, ge=0)
+    prefecture: float = Field(0.5, ge=0)
+
+
+class ScoringConfig(BaseModel):
+    """Thresholds and weights that turn pair features into a decision."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    fuzzy_name_sim: float = Field(
+        0.85, ge=0, le=1, description="Name ratio from which names count as a fuzzy match."
+    )
+    fuzzy_max_edits: int = Field(
+        1, ge=0, description="Edits (OSA: typo, insertion, deletion, swap) still counted as fuzzy."
+    )
+    fuzzy_min_len: int = Field(
+        3, ge=1, description="Shorter names are too short for an edit to mean 'typo'."
+    )
+    long_name_len: int = Field(
+        8, ge=1, description="Names at least this long may merge on the name alone..."
+    )
+    long_name_sim: float = Field(
+        0.9, ge=0, le=1, description="...when this close and nothing conflicts."
+    )
+    review_name_sim: float = Field(
+        0.85, ge=0, le=1, description="Uncorroborated fuzzy names this close go to review."
+    )
+    review_score: float = Field(
+        0.6, ge=0, le=1, description="Weak names with corroboration from this score go to review."
+    )
+    address_sim: float = Field(
+        0.9, ge=0, le=1, description="Address ratio from which addresses count as agreeing."
+    )
+    kana_sim: float = Field(
+        1.0, ge=0, le=1, description="Kana ratio from which readings count as agreeing."
+    )
+    weights: Weights = Field(default_factory=Weights)
+
+
+class MatchConfig(BaseModel):
+    """All matching settings; defaults are tuned for Japanese B2B company masters."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    blocking: BlockingConfig = Field(default_factory=BlockingConfig)
+    scoring: ScoringConfig = Field(default_factory=ScoringConfig)
+    source_priority: list[str] = Field(
+        default_factory=lambda: ["sales_db", "crm", "excel"],
+        description="Most trusted source first; unknown sources rank after all listed ones.",
+    )

@@ -1,0 +1,223 @@
+"""Raw mapped rows -> canonical staged columns; rows that cannot be staged -> quarantine.
+
+Every raw row ends in exactly one of the two outputs, so `rows in = staged + quarantined`
+holds by construction and is checked downstream. A quarantined row keeps its raw values, the
+place it came from and a reason code `<field>_<problem>` (e.g. `amount_not_a_number`).
+"""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+
+from cleansing.amounts import parse_amounts
+from cleansing.company_name import parse_company_names
+from cleansing.contact import address_keys, normalize_phones, normalize_postal_codes
+from cleansing.contact import split_addresses
+from cleansing.corporate_number import clean_corporate_numbers
+from cleansing.dates import parse_dates
+from cleansing.schema import ACTIVITY_TYPES, DEAL_STAGES, QUARANTINE_COLUMNS
+from cleansing.schema import STAGED_COLUMNS
+from cleansing.text import is_placeholder, kana_key
+
+ROW_REF = "row_ref"
+
+
+class Rejections:
+    """Collects the first reason each row is rejected for, in the order checks are applied."""
+
+    def __init__(self, index: pd.Index) -> None:
+        self.reason = pd.Series(pd.NA, index=index, dtype="string")
+        self.detail = pd.Series(pd.NA, index=index, dtype="string")
+
+    def add(self, mask: pd.Series, reason: str | pd.Series, detail: pd.Series | str) -> None:
+        fresh = mask.fillna(False).astype(bool) & self.reason.isna()
+        if not fresh.any():
+            return
+        reasons = reason if isinstance(reason, pd.Series) else pd.Series(reason, index=mask.index)
+        details = detail if isinstance(detail, pd.Series) else pd.Series(detail, index=mask.index)
+        self.reason[fresh] = reasons[fresh].astype("string")
+        self.detail[fresh] = details[fresh].astype("string")
+
+    @property
+    def rejected(self) -> pd.Series:
+        return self.reason.notna()
+
+
+def _text(series: pd.Series) -> pd.Series:
+    """Cells as trimmed text with placeholders (－, 不明, blank ...) as missing."""
+    values = series.astype("string").str.strip()
+    uniques = values.dropna().unique()
+    blanks = {v for v in uniques if is_placeholder(v)}
+    return values.mask(values.isin(blanks))
+
+
+def _column(raw: pd.DataFrame, name: str) -> pd.Series:
+    if name in raw.columns:
+        return raw[name]
+    return pd.Series(pd.NA, index=raw.index, dtype=object)
+
+
+def _shown(field: str, values: pd.Series) -> pd.Series:
+    return field + "=" + values.astype("string").fillna("").str.slice(0, 80)
+
+
+def _require_text(raw: pd.DataFrame, field: str, rej: Rejections) -> pd.Series:
+    values = _text(_column(raw, field))
+    rej.add(values.isna(), f"{field}_missing", f"{field} is empty")
+    return values
+
+
+def _require_date(raw: pd.DataFrame, field: str, rej: Rejections) -> pd.Series:
+    values, reasons = parse_dates(_column(raw, field))
+    rej.add(reasons.notna(), field + "_" + reasons.astype("string"), _shown(field, raw[field]))
+    return values
+
+
+def _amount(raw: pd.DataFrame, field: str, rej: Rejections, *, required: bool) -> pd.Series:
+    values, reasons = parse_amounts(_column(raw, field))
+    rej.add(reasons.notna(), field + "_" + reasons.astype("string"), _shown(field, raw[field]))
+    if required:
+        rej.add(values.isna(), f"{field}_missing", f"{field} is empty")
+    return values
+
+
+def _one_of(values: pd.Series, allowed: tuple[str, ...], field: str, rej: Rejections) -> None:
+    rej.add(values.notna() & ~values.isin(allowed), f"{field}_unknown", _shown(field, values))
+
+
+def _duplicate_ids(ids: pd.Series, rej: Rejections) -> None:
+    """A source id seen twice keeps its first row; later copies are quarantined, not merged."""
+    dup = ids.notna() & ids.duplicated(keep="first")
+    rej.add(dup, "source_id_duplicate", _shown("source_id", ids))
+
+
+def _stage_companies(raw: pd.DataFrame, rej: Rejections) -> pd.DataFrame:
+    names_raw = _require_text(raw, "name", rej)
+    parts = parse_company_names(names_raw.fillna(""))
+    rej.add(parts["name_key"].eq("") & names_raw.notna(), "name_unusable", _shown("name", names_raw))
+    numbers = clean_corporate_numbers(_column(raw, "corporate_number"))
+    addresses = split_addresses(_text(_column(raw, "address")).fillna(""))
+    kana = _text(_column(raw, "kana"))
+    kana_uniques = {v: kana_key(v) for v in kana.dropna().unique()}
+    employees, _ = parse_amounts(_column(raw, "employees"))
+    capital, _ = parse_amounts(_column(raw, "capital_yen"))
+    updated, _ = parse_dates(_column(raw, "updated_at"))
+    address_text = addresses["address"].where(addresses["address"].ne(""))
+    return pd.DataFrame(
+        {
+            "name_raw": names_raw,
+            "name": parts["name"],
+            "legal_form": parts["legal_form"],
+            "branch": parts["branch"],
+            "name_key": parts["name_key"],
+            "kana_key": kana.map(kana_uniques),
+            "corporate_number": numbers["corporate_number"],
+            "corporate_number_valid": numbers["corporate_number_valid"].astype(bool),
+            "phone": normalize_phones(_column(raw, "phone")),
+            "postal_code": normalize_postal_codes(_column(raw, "postal_code")),
+            "prefecture": addresses["prefecture"],
+            "address": address_text,
+            "address_key": address_keys(address_text.fillna("")).replace("", pd.NA),
+            "industry": _text(_column(raw, "industry")),
+            "employees": employees,
+            "capital_yen": capital,
+            "updated_at": updated,
+        },
+        index=raw.index,
+    )
+
+
+def _stage_transactions(raw: pd.DataFrame, rej: Rejections) -> pd.DataFrame:
+    company = _require_text(raw, "company_source_id", rej)
+    dates = _require_date(raw, "transaction_date", rej)
+    amount = _amount(raw, "amount", rej, required=True)
+    return pd.DataFrame(
+        {
+            "company_source_id": company,
+            "transaction_date": dates,
+            "amount": amount,
+            "is_return": amount < 0,
+            "product": _text(_column(raw, "product")),
+        },
+        index=raw.index,
+    )
+
+
+def _stage_deals(raw: pd.DataFrame, rej: Rejections) -> pd.DataFrame:
+    company = _require_text(raw, "company_source_id", rej)
+    dates = _require_date(raw, "deal_date", rej)
+    stage = _require_text(raw, "stage", rej)
+    _one_of(stage, DEAL_STAGES, "stage", rej)
+    return pd.DataFrame(
+        {
+            "company_source_id": company,
+            "deal_date": dates,
+            "stage": stage,
+            "amount": _amount(raw, "amount", rej, required=False),
+            "loss_reason": _text(_column(raw, "loss_reason")),
+        },
+        index=raw.index,
+    )
+
+
+def _stage_activities(raw: pd.DataFrame, rej: Rejections) -> pd.DataFrame:
+    company = _require_text(raw, "company_source_id", rej)
+    dates = _require_date(raw, "activity_date", rej)
+    kind = _require_text(raw, "activity_type", rej)
+    _one_of(kind, ACTIVITY_TYPES, "activity_type", rej)
+    return pd.DataFrame(
+        {"company_source_id": company, "activity_date": dates, "activity_type": kind},
+        index=raw.index,
+    )
+
+
+STAGERS = {
+    "companies": _stage_companies,
+    "transactions": _stage_transactions,
+    "deals": _stage_deals,
+    "activities": _stage_activities,
+}
+
+
+def raw_json(raw: pd.DataFrame) -> pd.Series:
+    """The raw values of rows as JSON text (only ever called on the few rejected rows)."""
+    fields = [c for c in raw.columns if c != ROW_REF]
+    records = raw[fields].astype(object).where(raw[fields].notna(), None).to_dict("records")
+    return pd.Series(
+        [json.dumps(r, ensure_ascii=False, default=str) for r in records],
+        index=raw.index,
+        dtype="string",
+    )
+
+
+def stage_entity(source: str, entity: str, raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Stage one entity of one source: (staged rows, quarantine rows)."""
+    raw = raw.reset_index(drop=True)
+    rej = Rejections(raw.index)
+    ids = _require_text(raw, "source_id", rej)
+    _duplicate_ids(ids, rej)
+    staged = STAGERS[entity](raw, rej)
+    staged.insert(0, "source_id", ids)
+    staged.insert(0, "source", source)
+    bad = rej.rejected
+    quarantine = pd.DataFrame(
+        {
+            "source": source,
+            "entity": entity,
+            "source_id": ids[bad],
+            "location": _column(raw, ROW_REF)[bad].astype("string"),
+            "reason": rej.reason[bad],
+            "detail": rej.detail[bad],
+            "raw": raw_json(raw.loc[bad]),
+        },
+        columns=list(QUARANTINE_COLUMNS),
+    )
+    good = staged.loc[~bad, list(STAGED_COLUMNS[entity])].reset_index(drop=True)
+    return good, quarantine.reset_index(drop=True)
+
+
+def empty_staged(entity: str) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in STAGED_COLUMNS[entity]})
+

@@ -1,0 +1,57 @@
+"""Group "publish": every warehouse table and the BI views, replaced in one transaction."""
+
+from __future__ import annotations
+
+import dagster as dg
+import pandas as pd
+
+from pipelines.resources import WarehouseResource
+from warehouse.publish import publish
+
+# warehouse table <- the asset that feeds it
+TABLE_INPUTS = {
+    "customers": "customer_dormancy",
+    "customer_source_map": "customer_source_map",
+    "transactions": "customer_transactions",
+    "deals": "customer_deals",
+    "activities": "customer_activities",
+    "quarantine": "quarantine",
+    "match_review": "match_review",
+}
+
+
+@dg.asset(
+    group_name="match",
+    kinds={"pandas"},
+    description="Borderline pairs for a data steward to confirm or reject",
+)
+def match_review(company_matches) -> pd.DataFrame:
+    return company_matches.review
+
+
+@dg.multi_asset(
+    name="publish_warehouse",
+    specs=[
+        dg.AssetSpec(
+            ["warehouse", table],
+            group_name="publish",
+            kinds={"sql"},
+            deps=[source],
+            description=f"Warehouse table `{table}`",
+        )
+        for table, source in TABLE_INPUTS.items()
+    ],
+    ins={source: dg.AssetIn() for source in set(TABLE_INPUTS.values())},
+)
+def publish_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseResource, **inputs):
+    engine = warehouse.engine()
+    try:
+        counts = publish(
+            engine, {table: inputs[source] for table, source in TABLE_INPUTS.items()}
+        )
+    finally:
+        engine.dispose()
+    for table, count in counts.items():
+        yield dg.MaterializeResult(
+            asset_key=["warehouse", table], metadata={"dagster/row_count": count}
+        )

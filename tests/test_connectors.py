@@ -1,0 +1,129 @@
+"""Connectors read real files and databases and fail with errors that name the place."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from connectors import ConnectorError, load_sources, read_source
+from connectors.base import EntityMapping, SourceConfig
+from connectors.csv_export import read_csv_entity
+from connectors.excel import read_excel_entity
+from connectors.sql import read_sql_entity
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def company_mapping(**extra) -> EntityMapping:
+    return EntityMapping(columns={"source_id": "得意先コード", "name": "得意先名"}, **extra)
+
+
+def test_csv_cp932_keeps_codes_and_rare_characters(tmp_path: Path) -> None:
+    (tmp_path / "t.csv").write_bytes("得意先コード,得意先名\n000123,髙橋製作所①\n".encode("cp932"))
+    result = read_csv_entity(company_mapping(path="t.csv", encoding="shift_jis"), "companies", tmp_path)
+    assert result.rows.loc[0, "source_id"] == "000123"
+    assert result.rows.loc[0, "name"] == "髙橋製作所①"
+    assert result.rows.loc[0, "row_ref"] == "t.csv:2"
+
+
+def test_csv_wrong_encoding_names_file_and_byte(tmp_path: Path) -> None:
+    (tmp_path / "t.csv").write_bytes("得意先コード,得意先名\n1,山田商事\n".encode("cp932"))
+    with pytest.raises(ConnectorError, match=r"t\.csv: not valid utf-8-sig at byte \d+"):
+        read_csv_entity(company_mapping(path="t.csv"), "companies", tmp_path)
+
+
+def test_csv_missing_column_is_named(tmp_path: Path) -> None:
+    (tmp_path / "t.csv").write_text("得意先コード,社名\n1,山田商事\n", encoding="utf-8")
+    with pytest.raises(ConnectorError, match=r"t\.csv.*missing column\(s\) \['得意先名'\]"):
+        read_csv_entity(company_mapping(path="t.csv"), "companies", tmp_path)
+
+
+def write_staff_workbook(path: Path) -> None:
+    book = openpyxl.Workbook()
+    memo = book.active
+    memo.title = "メモ"
+    memo["A1"] = "来期は訪問件数を増やす"
+    sheet = book.create_sheet("2025年度")
+    sheet["A1"] = "営業訪問記録（東京支店）"
+    sheet.merge_cells("A1:D1")
+    sheet.append([])
+    sheet.append([])
+    sheet.append(["No", "会社名", "訪問日", "見込金額"])  # header on row 4
+    sheet.append([1, "㈱山田商事", dt.date(2025, 4, 1), "１，２００，０００"])
+    sheet.append([2, None, "令和7年5月7日", None])  # merged with the name above
+    sheet.merge_cells("B5:B6")
+    sheet.append([])
+    sheet.append([3, "サクラ工業(株)", "R7.6.1", "－"])
+    book.save(path)
+
+
+def test_excel_finds_header_skips_notes_fills_merged_cells(tmp_path: Path) -> None:
+    write_staff_workbook(tmp_path / "visits.xlsx")
+    mapping = EntityMapping(
+        path="*.xlsx",
+        header_contains=["会社名", "訪問日"],
+        columns={"source_id": "row_ref", "name": "会社名"},
+    )
+    rows = read_excel_entity(mapping, "companies", tmp_path).rows
+    assert rows["source_id"].tolist() == [
+        "visits.xlsx:2025年度:5",
+        "visits.xlsx:2025年度:6",
+        "visits.xlsx:2025年度:8",
+    ]
+    assert rows["name"].tolist() == ["㈱山田商事", "㈱山田商事", "サクラ工業(株)"]
+
+
+def test_corrupt_workbook_is_named(tmp_path: Path) -> None:
+    (tmp_path / "broken.xlsx").write_bytes(b"this is not a zip")
+    mapping = EntityMapping(path="*.xlsx", columns={"source_id": "row_ref", "name": "会社名"})
+    with pytest.raises(ConnectorError, match=r"broken\.xlsx: not a readable Excel workbook"):
+        read_excel_entity(mapping, "companies", tmp_path)
+
+
+def test_sql_reads_query_with_row_refs(tmp_path: Path) -> None:
+    db = tmp_path / "sales.sqlite"
+    with sqlite3.connect(db) as conn:
+        conn.execute("CREATE TABLE 得意先マスタ (得意先コード TEXT, 得意先名 TEXT)")
+        conn.execute("INSERT INTO 得意先マスタ VALUES ('000042', '山田商事')")
+    mapping = company_mapping(query="SELECT * FROM 得意先マスタ")
+    rows = read_sql_entity(mapping, "companies", f"sqlite:///{db}").rows
+    assert rows.to_dict("records") == [
+        {"source_id": "000042", "name": "山田商事", "row_ref": "companies:000042"}
+    ]
+
+
+def test_sql_bad_query_is_a_connector_error(tmp_path: Path) -> None:
+    mapping = company_mapping(query="SELECT * FROM no_such_table")
+    with pytest.raises(ConnectorError, match="companies.*query failed"):
+        read_sql_entity(mapping, "companies", f"sqlite:///{tmp_path / 'x.sqlite'}")
+
+
+def test_sql_url_from_environment_variable(tmp_path: Path, monkeypatch) -> None:
+    config = SourceConfig(
+        kind="sql",
+        url_env="TEST_SALES_DB_URL",
+        entities={"companies": company_mapping(query="SELECT 1")},
+    )
+    monkeypatch.delenv("TEST_SALES_DB_URL", raising=False)
+    with pytest.raises(ConnectorError, match="TEST_SALES_DB_URL is not set"):
+        read_source(config, tmp_path)
+
+
+def test_bundled_sources_file_is_valid() -> None:
+    sources = load_sources(REPO / "config" / "sources.yaml")
+    assert {"crm", "sales_db", "excel"} <= set(sources)
+
+
+def test_bad_source_config_names_the_key(tmp_path: Path) -> None:
+    path = tmp_path / "sources.yaml"
+    path.write_text(
+        "sources:\n  crm:\n    kind: csv\n    entities:\n      companies:\n"
+        "        path: a.csv\n        columns: {source_id: ID, name: N, colour: C}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ConnectorError, match="colour"):
+        load_sources(path)
