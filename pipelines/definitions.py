@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import dagster as dg
 
 from connectors import load_sources
@@ -15,20 +17,27 @@ from pipelines.checks import CHECKS
 from pipelines.resources import build_resources, sources_path
 from pipelines.schedules import nightly_job, nightly_schedule
 
-_sources = load_sources(sources_path())
 
-defs = dg.Definitions(
-    assets=[
-        *build_source_assets(_sources),
-        build_stage_asset(list(_sources)),
-        company_matches,
-        match_review,
-        unify_customers,
-        customer_dormancy,
-        publish_warehouse,
-    ],
-    asset_checks=CHECKS,
-    jobs=[nightly_job],
-    schedules=[nightly_schedule],
-    resources=build_resources(),
-)
+def build_definitions(
+    sources_file: Path | None = None, resources: dict[str, object] | None = None
+) -> dg.Definitions:
+    """Definitions for one deployment; tests pass their own sources file and resources."""
+    sources = load_sources(sources_file or sources_path())
+    return dg.Definitions(
+        assets=[
+            *build_source_assets(sources),
+            build_stage_asset(list(sources)),
+            company_matches,
+            match_review,
+            unify_customers,
+            customer_dormancy,
+            publish_warehouse,
+        ],
+        asset_checks=CHECKS,
+        jobs=[nightly_job],
+        schedules=[nightly_schedule],
+        resources=resources or build_resources(),
+    )
+
+
+defs = build_definitions()

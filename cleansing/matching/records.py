@@ -1,0 +1,93 @@
+"""Validated, canonically ordered view of the staged companies that every matching step shares.
+
+Rows are sorted by record key so that positions, pair order (i < j), tie-breaks and therefore
+cluster ids do not depend on the order the sources happened to deliver their rows in. Key columns
+are factorised once: blocking and scoring then compare small integers instead of strings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+INPUT_COLUMNS = (
+    "source",
+    "source_id",
+    "name",
+    "legal_form",
+    "branch",
+    "name_key",
+    "kana_key",
+    "corporate_number",
+    "corporate_number_valid",
+    "phone",
+    "postal_code",
+    "prefecture",
+    "address",
+    "industry",
+    "employees",
+    "capital_yen",
+    "updated_at",
+)
+TEXT_COLUMNS = (
+    "name",
+    "legal_form",
+    "branch",
+    "name_key",
+    "kana_key",
+    "corporate_number",
+    "phone",
+    "postal_code",
+    "prefecture",
+    "address",
+    "industry",
+)
+# Columns compared by blocking or scoring; `corporate_number` is encoded for valid numbers only,
+# because an invalid number is as likely a typo of the right one as a different company.
+KEY_COLUMNS = ("name_key", "kana_key", "corporate_number", "phone", "postal_code", "prefecture", "address")
+
+
+@dataclass(frozen=True)
+class Records:
+    """Sorted staged records plus integer codes (-1 = missing) and their string values."""
+
+    frame: pd.DataFrame
+    codes: dict[str, np.ndarray]
+    values: dict[str, np.ndarray]
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+
+def prepare_records(companies: pd.DataFrame) -> Records:
+    """Validate the staged frame, add `record_key`, sort by it and encode the key columns."""
+    missing = [c for c in INPUT_COLUMNS if c not in companies.columns]
+    if missing:
+        raise ValueError(f"staged companies lack columns: {missing}")
+    frame = companies.loc[:, list(INPUT_COLUMNS)].copy()
+    for column in TEXT_COLUMNS:
+        text = frame[column].astype("str").str.strip()
+        frame[column] = text.where(text != "")  # '' and None both mean "unknown"
+    frame["source"] = frame["source"].astype("str")
+    frame["source_id"] = frame["source_id"].astype("str")
+    frame["corporate_number_valid"] = (
+        frame["corporate_number_valid"].astype("boolean").fillna(False).astype(bool)
+    )
+    frame["updated_at"] = pd.to_datetime(frame["updated_at"])
+    frame.insert(2, "record_key", frame["source"] + ":" + frame["source_id"])
+    duplicated = frame["record_key"].duplicated()
+    if duplicated.any():
+        raise ValueError(f"duplicate (source, source_id): {frame['record_key'][duplicated].head().tolist()}")
+    frame = frame.sort_values("record_key", ignore_index=True)
+
+    codes: dict[str, np.ndarray] = {}
+    values: dict[str, np.ndarray] = {}
+    for column in KEY_COLUMNS:
+        series = frame[column]
+        if column == "corporate_number":
+            series = series.where(frame["corporate_number_valid"])
+        codes[column], uniques = pd.factorize(series)
+        values[column] = np.asarray(uniques, dtype=object)
+    return Records(frame, codes, values)
