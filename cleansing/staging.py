@@ -13,13 +13,16 @@ import pandas as pd
 
 from cleansing.amounts import parse_amounts
 from cleansing.company_name import parse_company_names
-from cleansing.contact import address_keys, normalize_phones, normalize_postal_codes
-from cleansing.contact import split_addresses
+from cleansing.contact import (
+    address_keys,
+    normalize_phones,
+    normalize_postal_codes,
+    split_addresses,
+)
 from cleansing.corporate_number import clean_corporate_numbers
 from cleansing.dates import parse_dates
-from cleansing.schema import ACTIVITY_TYPES, DEAL_STAGES, QUARANTINE_COLUMNS
-from cleansing.schema import STAGED_COLUMNS
-from cleansing.text import is_placeholder, kana_key
+from cleansing.schema import ACTIVITY_TYPES, DEAL_STAGES, QUARANTINE_COLUMNS, STAGED_COLUMNS
+from cleansing.text import kana_keys, placeholder_mask
 
 ROW_REF = "row_ref"
 
@@ -48,9 +51,7 @@ class Rejections:
 def _text(series: pd.Series) -> pd.Series:
     """Cells as trimmed text with placeholders (－, 不明, blank ...) as missing."""
     values = series.astype("string").str.strip()
-    uniques = values.dropna().unique()
-    blanks = {v for v in uniques if is_placeholder(v)}
-    return values.mask(values.isin(blanks))
+    return values.mask(placeholder_mask(values))
 
 
 def _column(raw: pd.DataFrame, name: str) -> pd.Series:
@@ -71,13 +72,17 @@ def _require_text(raw: pd.DataFrame, field: str, rej: Rejections) -> pd.Series:
 
 def _require_date(raw: pd.DataFrame, field: str, rej: Rejections) -> pd.Series:
     values, reasons = parse_dates(_column(raw, field))
-    rej.add(reasons.notna(), field + "_" + reasons.astype("string"), _shown(field, raw[field]))
+    rej.add(
+        reasons.notna(), field + "_" + reasons.astype("string"), _shown(field, _column(raw, field))
+    )
     return values
 
 
 def _amount(raw: pd.DataFrame, field: str, rej: Rejections, *, required: bool) -> pd.Series:
     values, reasons = parse_amounts(_column(raw, field))
-    rej.add(reasons.notna(), field + "_" + reasons.astype("string"), _shown(field, raw[field]))
+    rej.add(
+        reasons.notna(), field + "_" + reasons.astype("string"), _shown(field, _column(raw, field))
+    )
     if required:
         rej.add(values.isna(), f"{field}_missing", f"{field} is empty")
     return values
@@ -96,11 +101,14 @@ def _duplicate_ids(ids: pd.Series, rej: Rejections) -> None:
 def _stage_companies(raw: pd.DataFrame, rej: Rejections) -> pd.DataFrame:
     names_raw = _require_text(raw, "name", rej)
     parts = parse_company_names(names_raw.fillna(""))
-    rej.add(parts["name_key"].eq("") & names_raw.notna(), "name_unusable", _shown("name", names_raw))
+    rej.add(
+        parts["name_key"].eq("") & names_raw.notna(), "name_unusable", _shown("name", names_raw)
+    )
     numbers = clean_corporate_numbers(_column(raw, "corporate_number"))
     addresses = split_addresses(_text(_column(raw, "address")).fillna(""))
+    # A reading may carry its legal form (カブシキガイシャ..., ...(カ): strip it like a name's.
     kana = _text(_column(raw, "kana"))
-    kana_uniques = {v: kana_key(v) for v in kana.dropna().unique()}
+    kana_names = parse_company_names(kana.fillna(""))["name"]
     employees, _ = parse_amounts(_column(raw, "employees"))
     capital, _ = parse_amounts(_column(raw, "capital_yen"))
     updated, _ = parse_dates(_column(raw, "updated_at"))
@@ -112,7 +120,7 @@ def _stage_companies(raw: pd.DataFrame, rej: Rejections) -> pd.DataFrame:
             "legal_form": parts["legal_form"],
             "branch": parts["branch"],
             "name_key": parts["name_key"],
-            "kana_key": kana.map(kana_uniques),
+            "kana_key": kana_keys(kana_names).where(kana.notna()),
             "corporate_number": numbers["corporate_number"],
             "corporate_number_valid": numbers["corporate_number_valid"].astype(bool),
             "phone": normalize_phones(_column(raw, "phone")),
@@ -220,4 +228,3 @@ def stage_entity(source: str, entity: str, raw: pd.DataFrame) -> tuple[pd.DataFr
 
 def empty_staged(entity: str) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=object) for c in STAGED_COLUMNS[entity]})
-

@@ -7,8 +7,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from connectors.base import ROW_REF, ConnectorError, EntityMapping, ReadResult, apply_mapping
-from connectors.base import empty_rejects
+from connectors.base import (
+    ROW_REF,
+    ConnectorError,
+    EntityMapping,
+    ReadResult,
+    apply_mapping,
+    empty_rejects,
+)
 
 ENCODING_ALIASES = {"shift_jis": "cp932", "sjis": "cp932", "shift-jis": "cp932"}
 
@@ -21,9 +27,7 @@ def _encoding(name: str) -> str:
 def read_csv_file(path: Path, encoding: str) -> pd.DataFrame:
     """Read every cell as text (codes keep leading zeros), with a row reference per row."""
     try:
-        frame = pd.read_csv(
-            path, dtype=str, keep_default_na=False, encoding=_encoding(encoding)
-        )
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding=_encoding(encoding))
     except UnicodeDecodeError as exc:
         raise ConnectorError(
             f"{path}: not valid {encoding} at byte {exc.start} ({exc.reason}); "

@@ -15,8 +15,14 @@ from typing import Any
 import pandas as pd
 import python_calamine as calamine
 
-from connectors.base import ROW_REF, ConnectorError, EntityMapping, ReadResult, apply_mapping
-from connectors.base import empty_rejects
+from connectors.base import (
+    ROW_REF,
+    ConnectorError,
+    EntityMapping,
+    ReadResult,
+    apply_mapping,
+    empty_rejects,
+)
 
 HEADER_SEARCH_ROWS = 30
 

@@ -6,8 +6,14 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
-from connectors.base import ROW_REF, ConnectorError, EntityMapping, ReadResult, apply_mapping
-from connectors.base import empty_rejects
+from connectors.base import (
+    ROW_REF,
+    ConnectorError,
+    EntityMapping,
+    ReadResult,
+    apply_mapping,
+    empty_rejects,
+)
 
 
 def read_sql_entity(mapping: EntityMapping, entity: str, url: str) -> ReadResult:

@@ -24,7 +24,9 @@ def company_mapping(**extra) -> EntityMapping:
 
 def test_csv_cp932_keeps_codes_and_rare_characters(tmp_path: Path) -> None:
     (tmp_path / "t.csv").write_bytes("得意先コード,得意先名\n000123,髙橋製作所①\n".encode("cp932"))
-    result = read_csv_entity(company_mapping(path="t.csv", encoding="shift_jis"), "companies", tmp_path)
+    result = read_csv_entity(
+        company_mapping(path="t.csv", encoding="shift_jis"), "companies", tmp_path
+    )
     assert result.rows.loc[0, "source_id"] == "000123"
     assert result.rows.loc[0, "name"] == "髙橋製作所①"
     assert result.rows.loc[0, "row_ref"] == "t.csv:2"

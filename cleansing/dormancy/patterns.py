@@ -9,7 +9,10 @@ from __future__ import annotations
 import re
 import unicodedata
 
+import numpy as np
 import pandas as pd
+
+from cleansing.dormancy.lookup import pick
 
 
 def _compile(patterns: list[str]) -> re.Pattern[str] | None:
@@ -35,6 +38,6 @@ def first_match(
                 return name
         return fallback
 
-    distinct = values.dropna().unique()
-    labels = {text: label(str(text)) for text in distinct}
-    return values.map(labels).astype("object").where(values.notna(), fallback)
+    codes, distinct = pd.factorize(values)
+    labels = [label(str(text)) for text in distinct]
+    return pick([*labels, fallback], np.where(codes < 0, len(labels), codes), values.index)

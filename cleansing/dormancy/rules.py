@@ -78,7 +78,9 @@ class IndustryProfile(_Strict):
     def _large_amount_iff_large_reference(self) -> IndustryProfile:
         wants_large = self.reference == "large_purchase"
         if wants_large != (self.large_purchase_yen is not None):
-            raise ValueError("large_purchase_yen is required with, and only with, reference: large_purchase")
+            raise ValueError(
+                "large_purchase_yen is required with, and only with, reference: large_purchase"
+            )
         return self
 
 

@@ -46,7 +46,15 @@ TEXT_COLUMNS = (
 )
 # Columns compared by blocking or scoring; `corporate_number` is encoded for valid numbers only,
 # because an invalid number is as likely a typo of the right one as a different company.
-KEY_COLUMNS = ("name_key", "kana_key", "corporate_number", "phone", "postal_code", "prefecture", "address")
+KEY_COLUMNS = (
+    "name_key",
+    "kana_key",
+    "corporate_number",
+    "phone",
+    "postal_code",
+    "prefecture",
+    "address",
+)
 
 
 @dataclass(frozen=True)
@@ -79,7 +87,9 @@ def prepare_records(companies: pd.DataFrame) -> Records:
     frame.insert(2, "record_key", frame["source"] + ":" + frame["source_id"])
     duplicated = frame["record_key"].duplicated()
     if duplicated.any():
-        raise ValueError(f"duplicate (source, source_id): {frame['record_key'][duplicated].head().tolist()}")
+        raise ValueError(
+            f"duplicate (source, source_id): {frame['record_key'][duplicated].head().tolist()}"
+        )
     frame = frame.sort_values("record_key", ignore_index=True)
 
     codes: dict[str, np.ndarray] = {}

@@ -1,7 +1,5 @@
 """Group "dormancy": tiers, flags and reactivation priority per customer as of a run date."""
 
-from __future__ import annotations
-
 import datetime as dt
 
 import dagster as dg
@@ -41,8 +39,9 @@ def customer_dormancy(
     dormancy = compute_dormancy(
         customers, customer_transactions, customer_deals, customer_activities, as_of
     )
-    result = customers.merge(dormancy, on="customer_id", how="left", validate="1:1",
-                             suffixes=("", "_dormancy"))
+    result = customers.merge(
+        dormancy, on="customer_id", how="left", validate="1:1", suffixes=("", "_dormancy")
+    )
     result["as_of_date"] = pd.Timestamp(as_of)
     tiers = result["tier"].value_counts().to_dict()
     metadata = frame_metadata(result, ["customer_id", "name", "tier", "priority"])

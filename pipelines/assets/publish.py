@@ -46,9 +46,7 @@ def match_review(company_matches) -> pd.DataFrame:
 def publish_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseResource, **inputs):
     engine = warehouse.engine()
     try:
-        counts = publish(
-            engine, {table: inputs[source] for table, source in TABLE_INPUTS.items()}
-        )
+        counts = publish(engine, {table: inputs[source] for table, source in TABLE_INPUTS.items()})
     finally:
         engine.dispose()
     for table, count in counts.items():

@@ -61,8 +61,14 @@ def build_stage_asset(sources: list[str]) -> dg.AssetsDefinition:
         by_source = {key.removeprefix("raw_"): value for key, value in raws.items()}
         frames, rejected, inventory = stage_all(by_source)
         for entity, name in STAGED.items():
-            yield dg.Output(frames[entity], output_name=name, metadata=frame_metadata(frames[entity]))
-        yield dg.Output(rejected, output_name="staging_quarantine", metadata=frame_metadata(rejected))
-        yield dg.Output(inventory, output_name="source_inventory", metadata=frame_metadata(inventory))
+            yield dg.Output(
+                frames[entity], output_name=name, metadata=frame_metadata(frames[entity])
+            )
+        yield dg.Output(
+            rejected, output_name="staging_quarantine", metadata=frame_metadata(rejected)
+        )
+        yield dg.Output(
+            inventory, output_name="source_inventory", metadata=frame_metadata(inventory)
+        )
 
     return _stage

@@ -31,7 +31,9 @@ FACTS = {
         ),
         **{
             name: dg.AssetOut(
-                group_name="unify", kinds={"pandas"}, description=f"Staged {entity} with customer_id"
+                group_name="unify",
+                kinds={"pandas"},
+                description=f"Staged {entity} with customer_id",
             )
             for name, entity in FACTS.items()
         },
@@ -56,9 +58,15 @@ def unify_customers(
         output_name="customers",
         metadata=frame_metadata(company_matches.customers),
     )
-    yield dg.Output(crosswalk, output_name="customer_source_map", metadata=frame_metadata(crosswalk))
+    yield dg.Output(
+        crosswalk, output_name="customer_source_map", metadata=frame_metadata(crosswalk)
+    )
     orphans = [staging_quarantine]
-    staged = {"transactions": staged_transactions, "deals": staged_deals, "activities": staged_activities}
+    staged = {
+        "transactions": staged_transactions,
+        "deals": staged_deals,
+        "activities": staged_activities,
+    }
     for name, entity in FACTS.items():
         linked, orphaned = attach_customers(staged[entity], crosswalk, entity)
         orphans.append(orphaned)

@@ -1,0 +1,106 @@
+"""Stable customer ids, so downstream history (dormancy, CRM links) survives re-runs.
+
+Without history an id is derived from the cluster's smallest record key, which makes a re-run on
+the same data reproduce the same ids whatever the row order. With the previous run's crosswalk,
+ids follow the records: a cluster keeps the previous id held by most of its records (ties:
+smallest id). When a previous id is wanted by several clusters (a split), the cluster holding
+most of its records wins (ties: smallest record key) and the others fall back to their next
+choice, then to a fresh id. A previous id that no cluster keeps although its records are still
+present was merged into another customer and is reported as retired.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import pandas as pd
+
+MERGED_COLUMNS = ("retired_id", "surviving_id")
+
+
+def assign_customer_ids(
+    clusters: pd.DataFrame, previous_map: pd.DataFrame | None = None
+) -> tuple[pd.Series, pd.DataFrame]:
+    """Customer id per cluster label, and the previous ids retired by merges.
+
+    `clusters` has one row per record with `record_key` and `cluster`; `previous_map` is a
+    previous crosswalk with `source`, `source_id` and `customer_id`.
+    Returns (Series of customer_id indexed by cluster, DataFrame of retired_id, surviving_id).
+    """
+    first_key = clusters.groupby("cluster")["record_key"].min()
+    if previous_map is None or previous_map.empty:
+        return _fresh_ids(first_key, taken=set()), pd.DataFrame(columns=list(MERGED_COLUMNS))
+
+    previous = pd.Series(
+        previous_map["customer_id"].to_numpy(),
+        index=previous_map["source"].astype("str") + ":" + previous_map["source_id"].astype("str"),
+    )
+    held = clusters.assign(previous_id=clusters["record_key"].map(previous)).dropna(
+        subset=["previous_id"]
+    )
+    votes = held.groupby(["cluster", "previous_id"]).size().rename("size").reset_index()
+    votes["first_key"] = votes["cluster"].map(first_key)
+    kept = _claim(votes)
+
+    unclaimed = first_key.index.difference(kept.index)
+    taken = set(previous_map["customer_id"].dropna()) | set(kept)
+    ids = pd.concat([kept, _fresh_ids(first_key[unclaimed], taken)]).sort_index()
+    return ids, _retired(votes, ids)
+
+
+def _claim(votes: pd.DataFrame) -> pd.Series:
+    """Previous id kept per cluster, resolved in rounds: every unresolved cluster proposes its
+    best id still free, and each proposed id goes to its strongest proposer."""
+    kept: dict[object, str] = {}
+    while True:
+        free = votes[~votes["cluster"].isin(kept) & ~votes["previous_id"].isin(kept.values())]
+        if free.empty:
+            return pd.Series(kept, dtype="str").rename_axis("cluster")
+        proposals = free.sort_values(
+            ["cluster", "size", "previous_id"], ascending=[True, False, True]
+        ).drop_duplicates("cluster")
+        winners = proposals.sort_values(
+            ["previous_id", "size", "first_key"], ascending=[True, False, True]
+        ).drop_duplicates("previous_id")
+        kept.update(zip(winners["cluster"], winners["previous_id"], strict=True))
+
+
+def _retired(votes: pd.DataFrame, ids: pd.Series) -> pd.DataFrame:
+    """Previous ids kept by no cluster, each mapped to the customer holding most of its records
+    (ties: smallest surviving id)."""
+    lost = votes[~votes["previous_id"].isin(ids.to_numpy())].assign(
+        surviving_id=lambda frame: frame["cluster"].map(ids)
+    )
+    merged = lost.sort_values(
+        ["previous_id", "size", "surviving_id"], ascending=[True, False, True]
+    ).drop_duplicates("previous_id")
+    return merged.rename(columns={"previous_id": "retired_id"})[list(MERGED_COLUMNS)].reset_index(
+        drop=True
+    )
+
+
+def _fresh_ids(first_key: pd.Series, taken: set[str]) -> pd.Series:
+    """'C' + 10 hex of sha1(smallest record key), salted when it clashes with an id in use.
+
+    40 bits clash about once per million clusters; a clash is settled in favour of the unsalted
+    id, then the smaller key, so existing ids never move.
+    """
+    keys = first_key.sort_values()
+    salt = np.zeros(len(keys), dtype=np.int64)
+    ids = np.array([_digest(key) for key in keys], dtype=object)
+    while True:
+        order = np.lexsort((np.arange(len(keys)), salt))
+        clash = np.zeros(len(keys), dtype=bool)
+        clash[order] = pd.Series(ids[order]).duplicated().to_numpy()
+        clash |= pd.Series(ids).isin(taken).to_numpy()
+        if not clash.any():
+            return pd.Series(ids, index=keys.index, dtype="str").sort_index()
+        salt[clash] += 1
+        ids[clash] = [
+            _digest(f"{key}#{n}") for key, n in zip(keys[clash], salt[clash], strict=True)
+        ]
+
+
+def _digest(text: str) -> str:
+    return "C" + hashlib.sha1(text.encode()).hexdigest()[:10]

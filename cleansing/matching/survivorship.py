@@ -1,0 +1,74 @@
+"""Golden record per cluster, by explicit and reproducible rules.
+
+- name, legal_form: the most frequent value (a value several sources agree on is the least
+  likely to be a typo), ties by source priority, then most recent update; name_key follows the
+  record that supplied the name;
+- corporate_number: the valid one (the chaining guard leaves at most one per cluster);
+- every other attribute: the most trusted source that has a value, then the most recent.
+
+Every remaining tie falls to the smallest record key, so the result never depends on row order.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+TRUSTED_COLUMNS = (
+    "phone",
+    "postal_code",
+    "prefecture",
+    "address",
+    "industry",
+    "employees",
+    "capital_yen",
+)
+
+
+def golden_records(
+    records: pd.DataFrame, cluster: np.ndarray, source_priority: list[str]
+) -> pd.DataFrame:
+    """One row per cluster label (the index), from records sorted by record key."""
+    rank = {source: position for position, source in enumerate(source_priority)}
+    ranked = records.assign(
+        cluster=cluster,
+        priority=records["source"].map(rank).fillna(len(rank)).astype(int),
+    )
+    # Best record first within each cluster; `kind="stable"` keeps record-key order for ties.
+    ranked = ranked.sort_values(
+        ["cluster", "priority", "updated_at"],
+        ascending=[True, True, False],
+        na_position="last",
+        kind="stable",
+    ).reset_index(drop=True)
+    ranked["preference"] = np.arange(len(ranked))
+    grouped = ranked.groupby("cluster", sort=True)
+
+    name = _most_frequent(ranked, "name")
+    golden = pd.DataFrame(index=pd.Index(np.unique(cluster), name="cluster"))
+    golden["name"] = name["name"]
+    golden["legal_form"] = _most_frequent(ranked, "legal_form")["legal_form"]
+    golden["name_key"] = ranked.loc[name["preference"], "name_key"].set_axis(name.index)
+    valid = ranked[ranked["corporate_number_valid"]]
+    golden["corporate_number"] = valid.groupby("cluster")["corporate_number"].first()
+    golden[list(TRUSTED_COLUMNS)] = grouped[list(TRUSTED_COLUMNS)].first()
+    golden["source_count"] = grouped["source"].nunique()
+    golden["record_count"] = grouped.size()
+    sources = ranked.drop_duplicates(["cluster", "source"])
+    golden["sources"] = sources.groupby("cluster")["source"].agg(",".join)
+    return golden
+
+
+def _most_frequent(ranked: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Per cluster, the most frequent non-null value of `column` and the preference position of
+    its best record; ties go to the value whose best record is preferred."""
+    votes = (
+        ranked.dropna(subset=[column])
+        .groupby(["cluster", column], sort=False)["preference"]
+        .agg(["size", "min"])
+        .reset_index()
+        .sort_values(["cluster", "size", "min"], ascending=[True, False, True])
+        .drop_duplicates("cluster")
+        .set_index("cluster")
+    )
+    return votes.rename(columns={"min": "preference"})

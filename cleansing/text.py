@@ -1,0 +1,147 @@
+"""Text primitives shared by every cleansing module.
+
+Source systems disagree on width, kana script, old kanji forms and placeholder markers; these
+functions fold those differences. Each scalar function has a Series companion that computes
+on the distinct values only (names and addresses repeat heavily) and broadcasts back.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import jaconv
+import numpy as np
+import pandas as pd
+
+# Dash and hyphen look-alikes left after NFKC (it folds － to '-' but keeps these); ー is
+# included because IMEs produce it inside numbers such as 3ー4ー5.
+DASHES = "-‐‑‒–—―−ー"
+KANJI = r"\u3400-\u4dbf\u4e00-\u9fff々"  # for use inside a character class
+
+_PLACEHOLDER_WORDS = frozenset({"", "@", "不明", "なし", "未定", "N/A", "#N/A"})
+_ONLY_DASHES = re.compile(f"[{DASHES}]+")
+_DASH_BETWEEN_DIGITS = re.compile(rf"(?<=\d)\s*[{DASHES}]\s*(?=\d)")
+_SPACES = re.compile(r"\s+")
+
+# 旧字体 / 異体字 → the form used in most registers. Targets never appear as sources, so a
+# single translate pass is enough. Variation selectors (IVS) are dropped.
+_VARIANTS = {
+    "髙": "高", "﨑": "崎", "嵜": "崎", "濵": "浜", "濱": "浜", "邊": "辺", "邉": "辺",
+    "齋": "斎", "齊": "斉", "澤": "沢", "德": "徳", "國": "国", "圀": "国", "會": "会",
+    "廣": "広", "榮": "栄", "藏": "蔵", "嶋": "島", "嶌": "島", "峯": "峰", "冨": "富",
+    "龍": "竜", "櫻": "桜", "眞": "真", "惠": "恵", "曻": "昇", "舘": "館", "槇": "槙",
+    "栁": "柳", "邨": "村", "瀧": "滝", "淺": "浅", "條": "条", "檜": "桧", "彌": "弥",
+    "禮": "礼", "壽": "寿", "豐": "豊", "萬": "万", "與": "与", "寶": "宝", "實": "実",
+    "學": "学", "體": "体", "關": "関", "驛": "駅", "鐵": "鉄", "鐡": "鉄", "發": "発",
+    "號": "号", "舊": "旧", "圓": "円", "縣": "県", "藝": "芸", "圖": "図", "團": "団",
+    "應": "応", "傳": "伝", "專": "専", "證": "証", "營": "営", "來": "来", "總": "総",
+    "樂": "楽", "濟": "済", "灣": "湾", "黑": "黒", "黃": "黄", "蘆": "芦", "靜": "静",
+    "淸": "清", "靑": "青", "稻": "稲", "穗": "穂", "增": "増", "莊": "荘", "鹽": "塩",
+    "亞": "亜", "惡": "悪", "賣": "売", "讀": "読", "寫": "写", "勞": "労", "勵": "励",
+    "戰": "戦", "辨": "弁", "辯": "弁", "瓣": "弁", "晉": "晋", "靈": "霊", "檢": "検",
+    "驗": "験", "縱": "縦", "獨": "独", "燈": "灯", "壯": "壮", "寬": "寛", "祿": "禄",
+}  # fmt: skip
+_VARIATION_SELECTORS = [*range(0xFE00, 0xFE10), *range(0xE0100, 0xE01F0)]
+_VARIANT_TABLE = str.maketrans(
+    {**{ord(k): v for k, v in _VARIANTS.items()}, **dict.fromkeys(_VARIATION_SELECTORS)}
+)
+
+_SMALL_KANA = str.maketrans(
+    "ァィゥェォッャュョヮヵヶㇰㇱㇲㇳㇴㇵㇶㇷㇸㇹㇺㇻㇼㇽㇾㇿ",
+    "アイウエオツヤユヨワカケクシストヌハヒフヘホムラリルレロ",
+)
+_KANA_KEY_DROP = re.compile(r"[\W_ー]+")
+
+
+def is_placeholder(value: object) -> bool:
+    """True for missing values and the markers people type instead of leaving a cell empty."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    if isinstance(value, float | np.floating):
+        return math.isnan(value)
+    if not isinstance(value, str):
+        return False
+    text = unicodedata.normalize("NFKC", value).strip()
+    return text.upper() in _PLACEHOLDER_WORDS or _ONLY_DASHES.fullmatch(text) is not None
+
+
+def normalize_text(s: str) -> str:
+    """NFKC (full width, ㈱ → (株)), dashes between digits → '-', single spaces, stripped."""
+    text = unicodedata.normalize("NFKC", s)
+    text = _DASH_BETWEEN_DIGITS.sub("-", text)
+    return _SPACES.sub(" ", text).strip()
+
+
+def fold_variants(s: str) -> str:
+    """Replace 旧字体/異体字 (髙, 﨑, 邊...) with the common form so registers agree."""
+    return s.translate(_VARIANT_TABLE)
+
+
+def to_katakana(s: str) -> str:
+    """Hiragana → katakana, one character for one, so offsets into `s` stay valid."""
+    return jaconv.hira2kata(s)
+
+
+def kana_key(s: str) -> str:
+    """Reading key: katakana, small kana made large, no ー, spaces or punctuation."""
+    text = to_katakana(unicodedata.normalize("NFKC", s)).translate(_SMALL_KANA)
+    return _KANA_KEY_DROP.sub("", text).lower()
+
+
+# --- vectorised companions -------------------------------------------------------------
+
+
+def map_unique(
+    values: pd.Series, func: Callable[[Any], Any], *, dtype: Any = "str", na_value: Any = None
+) -> pd.Series:
+    """Apply `func` once per distinct non-missing value; missing entries get `na_value`."""
+    codes, uniques = pd.factorize(values)  # missing → code -1, which takes the last item
+    mapped = pd.Series([*map(func, uniques), na_value], dtype=dtype)
+    return pd.Series(mapped.array.take(codes), index=values.index, name=values.name)
+
+
+def map_unique_frame(
+    values: pd.Series,
+    func: Callable[[Any], Sequence[Any]],
+    columns: dict[str, Any],
+    na_row: Sequence[Any],
+) -> pd.DataFrame:
+    """Like `map_unique` for a function returning one tuple per value (`columns`: name → dtype)."""
+    codes, uniques = pd.factorize(values)
+    rows = [*map(func, uniques), na_row]
+    frame = pd.DataFrame(rows, columns=list(columns)).astype(columns)
+    taken = {name: frame[name].array.take(codes) for name in columns}
+    return pd.DataFrame(taken, index=values.index)
+
+
+def _map_strings(values: pd.Series, func: Callable[[str], str]) -> pd.Series:
+    return map_unique(values, lambda v: func(str(v)))
+
+
+def placeholder_mask(values: pd.Series) -> pd.Series:
+    """Vectorised `is_placeholder`."""
+    return map_unique(values, is_placeholder, dtype=bool, na_value=True)
+
+
+def normalize_texts(values: pd.Series) -> pd.Series:
+    """Vectorised `normalize_text`; missing stays missing."""
+    return _map_strings(values, normalize_text)
+
+
+def fold_variants_series(values: pd.Series) -> pd.Series:
+    """Vectorised `fold_variants`."""
+    return _map_strings(values, fold_variants)
+
+
+def to_katakana_series(values: pd.Series) -> pd.Series:
+    """Vectorised `to_katakana`."""
+    return _map_strings(values, to_katakana)
+
+
+def kana_keys(values: pd.Series) -> pd.Series:
+    """Vectorised `kana_key`."""
+    return _map_strings(values, kana_key)

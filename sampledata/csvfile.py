@@ -1,0 +1,25 @@
+"""CSV writing shared by the CRM export and the ground-truth files."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+
+def write_csv(
+    path: Path, header: Sequence[str], rows: Iterable[Sequence[object]], *, bom: bool = False
+) -> int:
+    """Write rows under `header` (None becomes an empty cell); return the number of rows.
+
+    `bom` mimics a Salesforce report export: UTF-8 with BOM and CRLF line ends.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    count = 0
+    with path.open("w", encoding="utf-8-sig" if bom else "utf-8", newline="") as f:
+        writer = csv.writer(f, lineterminator="\r\n" if bom else "\n")
+        writer.writerow(header)
+        for row in rows:
+            writer.writerow(row)
+            count += 1
+    return count

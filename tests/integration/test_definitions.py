@@ -1,0 +1,37 @@
+"""The definitions load the way `dagster dev` loads them: from workspace.yaml at the repo root."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import dagster as dg
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_dagster_definitions_validate_from_repo_root() -> None:
+    cli = Path(sys.executable).with_name("dagster")
+    done = subprocess.run(
+        [str(cli), "definitions", "validate", "-w", "workspace.yaml"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Validation successful" in done.stdout + done.stderr
+
+
+def test_nightly_schedule_runs_the_whole_graph_at_2am_tokyo() -> None:
+    from pipelines.definitions import defs
+
+    schedule = defs.resolve_schedule_def("nightly_at_2am_tokyo")
+    assert schedule.cron_schedule == "0 2 * * *"
+    assert schedule.execution_timezone == "Asia/Tokyo"
+    job = defs.resolve_job_def("nightly")
+    keys = {key.to_user_string() for key in job.asset_layer.executable_asset_keys}
+    assert {"raw_crm", "raw_sales_db", "raw_excel", "customer_dormancy"} <= keys
+    assert "warehouse/customers" in keys
+    assert isinstance(schedule, dg.ScheduleDefinition)
