@@ -29,24 +29,8 @@ _NEW_FORMS = "高崎浜辺斎沢徳国"
 _TO_NEW = str.maketrans(_OLD_FORMS, _NEW_FORMS)
 _TO_OLD = str.maketrans(_NEW_FORMS, _OLD_FORMS)
 # Look-alike characters a hurried typist or an OCR pass confuses.
-_CONFUSABLE = dict(
-    pair
-    for a, b in (
-        "シツ",
-        "ソン",
-        "ー一",
-        "工エ",
-        "カ力",
-        "ロ口",
-        "タ夕",
-        "ニ二",
-        "ハ八",
-        "製制",
-        "精清",
-    )
-    + ("大太", "本木", "田由", "藤籐")
-    for pair in ((a, b), (b, a))
-)
+_PAIRS = "シツソンー一工エカ力ロ口タ夕ニ二ハ八製制精清大太本木田由藤籐"
+_CONFUSABLE = {c: _PAIRS[i ^ 1] for i, c in enumerate(_PAIRS)}  # each to its pair partner
 _SPACES = (" ", "\u3000")
 
 

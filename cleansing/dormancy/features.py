@@ -90,7 +90,7 @@ def _purchases(
     """Amounts are net of returns; purchases are distinct days with a positive amount."""
     n = len(ids)
     codes, days, keep = _dated_rows(transactions, "transaction_date", ids, day)
-    amount = np.nan_to_num(transactions["amount"].to_numpy(dtype=float)[keep])
+    amount = np.nan_to_num(transactions["amount"].to_numpy(dtype=float, na_value=np.nan)[keep])
     recent, prior = _last_two_years(days, day)
     bought = amount > 0
     large = bought & (amount >= large_yen[codes])  # NaN threshold: profile has no large purchase
@@ -171,8 +171,8 @@ def _engagement(
 
 def _size_class(customers: pd.DataFrame, rules: DormancyRules) -> pd.Series:
     """large if either measure reaches its bar, smb if any measure is known, else unknown."""
-    employees = customers["employees"].to_numpy(dtype=float)
-    capital = customers["capital_yen"].to_numpy(dtype=float)
+    employees = customers["employees"].to_numpy(dtype=float, na_value=np.nan)
+    capital = customers["capital_yen"].to_numpy(dtype=float, na_value=np.nan)
     large = (employees >= rules.size.large_min_employees) | (
         capital >= rules.size.large_min_capital_yen
     )

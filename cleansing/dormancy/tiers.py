@@ -58,33 +58,7 @@ def assign_tiers(features: pd.DataFrame, rules: DormancyRules, as_of: date) -> p
     upgraded = (by_time == CODE["active"]) & out["declining"].to_numpy()
     tier = np.where(upgraded, CODE["at_risk"], by_time)
     out["tier"] = pick(TIERS, tier, out.index)
-
-    threshold = np.select(
-        [by_time == CODE[t] for t in LAPSED] + [by_time == CODE["active"]],
-        [out[THRESHOLD_COLUMNS[t]] for t in LAPSED] + [out["at_risk_months"]],
-        np.nan,
-    )
-    parts = pd.DataFrame(
-        {
-            "tier": tier,
-            "by_time": by_time,
-            "uses_large": uses_large,
-            "months": months,
-            "threshold": threshold,
-            "profile": profile,
-            "size": out["size_class"],
-            # decline details only where the decline is what made the customer at_risk
-            "amount_pct": np.where(
-                upgraded & by_amount,
-                np.floor(100 * out["amount_12m"] / out["amount_prev_12m"]),
-                np.nan,
-            ),
-            "orders_now": np.where(upgraded & by_orders, out["orders_12m"], np.nan),
-            "orders_before": np.where(upgraded & by_orders, out["orders_prev_12m"], np.nan),
-        },
-        index=out.index,
-    )
-    out["tier_reason"] = format_distinct(parts, lambda **part: _sentence(rules, **part))
+    out["tier_reason"] = _tier_reasons(out, tier, by_time, uses_large, by_amount, by_orders, rules)
 
     lost_to_rival = out["last_deal_stage"].eq("lost") & out["last_loss_reason_kind"].eq("churn")
     came_back = out["last_purchase_date"] > out["last_deal_date"]
@@ -119,6 +93,46 @@ def _reference_word(profile: IndustryProfile, *, bought_large: bool) -> str:
     if bought_large:
         return f"large purchase (>= {profile.large_purchase_yen:,.0f} yen)"
     return f"purchase (never one >= {profile.large_purchase_yen:,.0f} yen)"
+
+
+def _tier_reasons(
+    out: pd.DataFrame,
+    tier: np.ndarray,
+    by_time: np.ndarray,
+    uses_large: np.ndarray,
+    by_amount: np.ndarray,
+    by_orders: np.ndarray,
+    rules: DormancyRules,
+) -> pd.Series:
+    """tier_reason, from the few parts in which customers differ (tier and by_time: codes)."""
+    months = out["months_since_last_purchase"].to_numpy(dtype=float, na_value=np.nan)
+    upgraded = tier != by_time  # only a decline changes the tier the elapsed time gave
+    threshold = np.select(
+        [by_time == CODE[t] for t in LAPSED] + [by_time == CODE["active"]],
+        [out[THRESHOLD_COLUMNS[t]] for t in LAPSED] + [out["at_risk_months"]],
+        np.nan,
+    )
+    parts = pd.DataFrame(
+        {
+            "tier": tier,
+            "by_time": by_time,
+            "uses_large": uses_large,
+            "months": months,
+            "threshold": threshold,
+            "profile": out["industry_profile"],
+            "size": out["size_class"],
+            # decline details only where the decline is what made the customer at_risk
+            "amount_pct": np.where(
+                upgraded & by_amount,
+                np.floor(100 * out["amount_12m"] / out["amount_prev_12m"]),
+                np.nan,
+            ),
+            "orders_now": np.where(upgraded & by_orders, out["orders_12m"], np.nan),
+            "orders_before": np.where(upgraded & by_orders, out["orders_prev_12m"], np.nan),
+        },
+        index=out.index,
+    )
+    return format_distinct(parts, lambda **part: _sentence(rules, **part))
 
 
 def _sentence(

@@ -77,7 +77,7 @@ def match_companies(
     candidates = generate_candidates(records, config.blocking)
     scored = score_pairs(records, candidates, config.scoring)
 
-    merge = scored["decision"].to_numpy() == "merge"
+    merge = (scored["decision"] == "merge").to_numpy()
     edges = scored[merge]
     cluster = cluster_records(
         len(records),
@@ -94,7 +94,7 @@ def match_companies(
     left, right = scored["left"].to_numpy(), scored["right"].to_numpy()
     together = cluster[left] == cluster[right]
     pairs = _pairs_frame(records, scored, cut_by_guard=merge & ~together)
-    in_review = (scored["decision"].to_numpy() == "review") & ~together
+    in_review = (scored["decision"] == "review").to_numpy() & ~together
     review = pairs[in_review].assign(
         customer_id_l=customer_id[left[in_review]], customer_id_r=customer_id[right[in_review]]
     )
@@ -127,20 +127,13 @@ def match_companies(
 
 def _pairs_frame(records: Records, scored: pd.DataFrame, cut_by_guard: np.ndarray) -> pd.DataFrame:
     """Scored pairs keyed by record keys, with readable pass labels."""
-    record_key = records.frame["record_key"].to_numpy(dtype=object)
-    return pd.concat(
-        [
-            pd.DataFrame(
-                {
-                    "record_key_l": pd.array(record_key[scored["left"]], dtype="str"),
-                    "record_key_r": pd.array(record_key[scored["right"]], dtype="str"),
-                    "passes": pd.array(describe_passes(scored["passes"].to_numpy()), dtype="str"),
-                }
-            ),
-            scored.drop(columns=["left", "right", "passes"]).reset_index(drop=True),
-        ],
-        axis=1,
-    ).assign(cut_by_guard=cut_by_guard)
+    record_key = records.frame["record_key"].array
+    pairs = scored.drop(columns=["left", "right", "passes"])
+    pairs.insert(0, "record_key_l", record_key.take(scored["left"].to_numpy()))
+    pairs.insert(1, "record_key_r", record_key.take(scored["right"].to_numpy()))
+    pairs.insert(2, "passes", describe_passes(scored["passes"].to_numpy()))
+    pairs["cut_by_guard"] = cut_by_guard
+    return pairs
 
 
 def _crosswalk(frame: pd.DataFrame, customer_id: np.ndarray, kept: pd.DataFrame) -> pd.DataFrame:

@@ -9,7 +9,7 @@ expand the key pairs to record pairs afterwards:
   strings are within one substitution, insertion, deletion or swap iff they share a
   one-deletion variant, the key itself counting as its own variant), so a single typo is never
   missed however short or common the name;
-- ``name_ngram`` pairs keys sharing one of their rarest character n-grams, which catches
+- ``name_ngram`` pairs long keys sharing one of their rarest character n-grams, which catches
   variants further apart than one edit while common grams (商事, 工業) stay out.
 
 Blocks larger than the configured caps are skipped and counted: an over-common key is a
@@ -68,11 +68,16 @@ def generate_candidates(records: Records, config: BlockingConfig) -> Candidates:
         "kana_key": _block_pairs(codes["kana_key"], everyone, config.max_block_size),
     }
     keys = pd.Series(records.values["name_key"], dtype="str")
-    for name, (key, block) in (
-        ("name_edit", _deletion_variants(keys)),
-        ("name_ngram", _rarest_ngrams(keys, config.ngram_size, config.ngrams_per_key)),
+    long_keys = keys.where(keys.str.len() >= config.ngram_min_len)
+    for name, (key, block), max_size in (
+        ("name_edit", _deletion_variants(keys), config.max_edit_block_size),
+        (
+            "name_ngram",
+            _rarest_ngrams(long_keys, config.ngram_size, config.ngrams_per_key),
+            config.max_ngram_block_size,
+        ),
     ):
-        key_left, key_right, skipped = _block_pairs(block, key, config.max_fuzzy_block_size)
+        key_left, key_right, skipped = _block_pairs(block, key, max_size)
         key_pair = np.unique(key_left * len(keys) + key_right)  # keys often share several grams
         found[name] = (
             *_expand_key_pairs(key_pair // len(keys), key_pair % len(keys), codes["name_key"]),
@@ -106,25 +111,28 @@ def _union(
     if len(left) == 0:
         return left, right, bits
     pair_code = left * n + right
-    order = np.argsort(pair_code, kind="stable")
+    order = np.argsort(pair_code)
     pair_code = pair_code[order]
     starts = np.flatnonzero(np.r_[True, pair_code[1:] != pair_code[:-1]])
     unique_code = pair_code[starts]
     return unique_code // n, unique_code % n, np.bitwise_or.reduceat(bits[order], starts)
 
 
-def describe_passes(passes: np.ndarray) -> np.ndarray:
-    """Pass bitmasks as readable 'name_key+phone' labels (looked up once per distinct mask)."""
-    masks, inverse = np.unique(passes, return_inverse=True)
-    labels = np.array(
-        ["+".join(name for name in PASSES if mask & PASS_BIT[name]) for mask in masks],
-        dtype=object,
-    )
-    return labels[inverse]
+def describe_passes(passes: np.ndarray) -> pd.Categorical:
+    """Pass bitmasks as readable 'name_key+phone' labels."""
+    labels = [
+        "+".join(name for name in PASSES if mask & PASS_BIT[name])
+        for mask in range(1 << len(PASSES))
+    ]
+    return pd.Categorical.from_codes(passes, labels)
 
 
 def _codes(values: pd.Series) -> np.ndarray:
     return pd.factorize(values)[0]
+
+
+def _lengths(keys: pd.Series) -> np.ndarray:
+    return keys.str.len().fillna(0).to_numpy(dtype=np.int64)
 
 
 def _block_pairs(
@@ -190,7 +198,7 @@ def _expand_key_pairs(
 
 def _deletion_variants(keys: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """(key index, variant code) for each key itself and each of its one-deletion variants."""
-    lengths = keys.str.len().to_numpy(dtype=np.int64)
+    lengths = _lengths(keys)
     index = [np.arange(len(keys))]
     variants = [keys]
     for position in range(int(lengths.max(initial=0))):
@@ -205,9 +213,9 @@ def _rarest_ngrams(keys: pd.Series, size: int, per_key: int) -> tuple[np.ndarray
     """(key index, gram code) for the `per_key` rarest n-grams of each key.
 
     Rarity counts distinct keys containing the gram; ties break on the gram code so that two
-    keys sharing grams rank them identically.
+    keys sharing grams rank them identically. Missing keys yield no grams.
     """
-    lengths = keys.str.len().to_numpy(dtype=np.int64)
+    lengths = _lengths(keys)
     index, grams = [], []
     for start in range(max(int(lengths.max(initial=0)) - size + 1, 0)):
         chosen = np.flatnonzero(lengths >= start + size)

@@ -16,18 +16,30 @@ class BlockingConfig(BaseModel):
         description="Exact-key blocks (name, phone, postal, kana) larger than this are skipped: "
         "such keys are placeholders or generic names and would cost n^2 comparisons.",
     )
-    max_fuzzy_block_size: int = Field(
+    max_edit_block_size: int = Field(
         50,
         ge=2,
-        description="Cap on distinct name keys per n-gram / one-edit block; fuzzy blocks are "
-        "only useful while they stay rare.",
+        description="Distinct name keys per one-deletion variant beyond which the block is "
+        "skipped (such variants are one or two common characters).",
+    )
+    max_ngram_block_size: int = Field(
+        20,
+        ge=2,
+        description="Distinct name keys per n-gram beyond which the gram is too common to block "
+        "on; kept small because this pass only adds the rare pairs further than one edit apart.",
     )
     ngram_size: int = Field(2, ge=1, description="Character n-gram length for n-gram blocking.")
     ngrams_per_key: int = Field(
         3,
         ge=1,
         description="Rarest n-grams kept per name key. One edit destroys at most two bigrams, so "
-        "with 3 the rarest surviving gram is always shared with the unedited key.",
+        "with 3 the rarest surviving gram is shared with the unedited key.",
+    )
+    ngram_min_len: int = Field(
+        6,
+        ge=1,
+        description="Shorter keys skip n-gram blocking: two edits leave them too dissimilar to "
+        "ever merge, and their grams are the common ones.",
     )
     postal_prefix_len: int = Field(
         2, ge=1, description="Leading name_key characters paired with the postal code."

@@ -12,12 +12,15 @@ Rules, first match wins:
 1. both 法人番号 valid and different          -> no_match 'conflict:corporate_number'
 2. both 法人番号 valid and equal              -> merge    'corporate_number_equal'
 3. name/kana agrees but prefecture and phone both differ -> no_match 'conflict:prefecture+phone'
-4. name_key equal, prefecture differs         -> review   'name_exact+conflict:prefecture'
+4. name_key equal, prefecture differs, or nothing agrees and two of phone, postal code and
+   address differ (a same-name company nearby) -> review 'name_exact+conflict:prefecture'
 5. name_key equal                             -> merge    'name_exact[+evidence]'
 6. fuzzy name or equal kana + corroboration, prefecture not different
                                               -> merge    'name_fuzzy(0.93)+postal_equal'
-7. fuzzy long name, very close, no conflict   -> merge    'name_fuzzy(0.94)+long_name'
-8. fuzzy name corroborated or close, or equal kana -> review
+7. fuzzy long name, very close, no known field differs (prefecture, phone, postal code,
+   address, reading)                          -> merge    'name_fuzzy(0.94)+long_name'
+8. fuzzy name or equal kana, corroborated, or close (name_sim >= review_name_sim or equal
+   kana) with nothing differing               -> review
 9. weak name corroborated, score >= review_score -> review
 10. otherwise                                 -> no_match
 Corroboration is an equal phone, an equal postal code, a similar address or, for a fuzzy
@@ -37,13 +40,19 @@ from .blocking import Candidates
 from .config import ScoringConfig
 from .records import Records
 
-DECISIONS = np.array(["no_match", "review", "merge"], dtype=object)
+DECISIONS = ("no_match", "review", "merge")
 NO_MATCH, REVIEW, MERGE = range(3)
 
 _HEADS = ("", "conflict:corporate_number", "corporate_number_equal", "conflict:prefecture+phone")
 EXACT, FUZZY, KANA, WEAK, MISSING = range(5)
 _EVIDENCE = ("phone_equal", "postal_equal", "address_similar", "kana_equal")
-_EXTRAS = ("long_name", "conflict:prefecture", "conflict:phone")
+_EXTRAS = (
+    "long_name",
+    "conflict:prefecture",
+    "conflict:phone",
+    "conflict:postal",
+    "conflict:address",
+)
 
 
 def score_pairs(records: Records, candidates: Candidates, config: ScoringConfig) -> pd.DataFrame:
@@ -86,8 +95,8 @@ def score_pairs(records: Records, candidates: Candidates, config: ScoringConfig)
         name_sim=name_sim,
         name_edits=name_edits,
         shorter=shorter,
-        kana_ok=kana_sim >= config.kana_sim,
-        address_ok=address_sim >= config.address_sim,
+        kana=_agreement(kana_sim, config.kana_sim),
+        address=_agreement(address_sim, config.address_sim),
         corporate=corporate,
         phone=phone,
         postal=postal,
@@ -111,7 +120,7 @@ def score_pairs(records: Records, candidates: Candidates, config: ScoringConfig)
             "address_sim": address_sim,
             "prefecture_conflict": prefecture == 0,
             "score": score,
-            "decision": DECISIONS[decision],
+            "decision": pd.Categorical.from_codes(decision, DECISIONS),
             "reason": reason,
         }
     )
@@ -123,46 +132,51 @@ def _decide(
     name_sim: np.ndarray,
     name_edits: np.ndarray,
     shorter: np.ndarray,
-    kana_ok: np.ndarray,
-    address_ok: np.ndarray,
+    kana: np.ndarray,
+    address: np.ndarray,
     corporate: np.ndarray,
     phone: np.ndarray,
     postal: np.ndarray,
     prefecture: np.ndarray,
     score: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Apply the module's rule table; return decision codes and reason strings."""
+) -> tuple[np.ndarray, pd.Categorical]:
+    """Apply the module's rule table; return decision codes and reasons.
+
+    Agreement arrays hold 1.0 agree, 0.0 differ, NaN unknown.
+    """
     exact = name_edits == 0
     fuzzy = ~exact & (
         ((name_edits <= config.fuzzy_max_edits) & (shorter >= config.fuzzy_min_len))
         | (name_sim >= config.fuzzy_name_sim)
     )
     level = np.select(
-        [exact, fuzzy, kana_ok, ~np.isnan(name_sim)], [EXACT, FUZZY, KANA, WEAK], MISSING
+        [exact, fuzzy, kana == 1, ~np.isnan(name_sim)], [EXACT, FUZZY, KANA, WEAK], MISSING
     )
-    evidence = np.stack([phone == 1, postal == 1, address_ok, kana_ok & (level == FUZZY)])
+    evidence = np.stack([phone == 1, postal == 1, address == 1, (kana == 1) & (level == FUZZY)])
     corroborated = evidence.any(axis=0)
-    named = level <= KANA
     pref_conflict, phone_conflict = prefecture == 0, phone == 0
+    location_conflicts = np.stack([phone_conflict, postal == 0, address == 0])
+    contradicted = pref_conflict | location_conflicts.any(axis=0) | (kana == 0)
     long_close = (
         fuzzy
         & (shorter >= config.long_name_len)
         & (name_sim >= config.long_name_sim)
-        & ~(pref_conflict | phone_conflict | (postal == 0))
+        & ~contradicted
     )
+    similar = fuzzy | (level == KANA)
+    namesake_nearby = exact & (
+        pref_conflict | ((location_conflicts.sum(axis=0) >= 2) & ~corroborated)
+    )
+    close_enough = (name_sim >= config.review_name_sim) | (level == KANA)
     rules = [
         (corporate == 0, NO_MATCH, 1),
         (corporate == 1, MERGE, 2),
-        (named & pref_conflict & phone_conflict, NO_MATCH, 3),
-        (exact & pref_conflict, REVIEW, 0),
+        ((level <= KANA) & pref_conflict & phone_conflict, NO_MATCH, 3),
+        (namesake_nearby, REVIEW, 0),
         (exact, MERGE, 0),
-        ((fuzzy | (level == KANA)) & corroborated & ~pref_conflict, MERGE, 0),
+        (similar & corroborated & ~pref_conflict, MERGE, 0),
         (long_close, MERGE, 0),
-        (
-            (fuzzy & (corroborated | (name_sim >= config.review_name_sim))) | (level == KANA),
-            REVIEW,
-            0,
-        ),
+        (similar & (corroborated | (close_enough & ~contradicted)), REVIEW, 0),
         (corroborated & (score >= config.review_score), REVIEW, 0),
     ]
     conditions = [condition for condition, _, _ in rules]
@@ -170,8 +184,12 @@ def _decide(
     head = np.select(conditions, [h for _, _, h in rules], 0)
 
     explained = decision != MERGE
-    extras = np.stack(
-        [long_close & (decision == MERGE), pref_conflict & explained, phone_conflict & explained]
+    extras = np.vstack(
+        [
+            long_close & (decision == MERGE),
+            pref_conflict & explained,
+            location_conflicts & explained,
+        ]
     )
     return decision, _reasons(head, level, name_sim, evidence, extras)
 
@@ -182,8 +200,8 @@ def _reasons(
     name_sim: np.ndarray,
     evidence: np.ndarray,
     extras: np.ndarray,
-) -> np.ndarray:
-    """Reason strings, formatted once per distinct combination of their integer parts."""
+) -> pd.Categorical:
+    """Reasons, formatted once per distinct combination of their integer parts."""
     plain = head == 0
     percent = np.where(
         plain & np.isin(level, (FUZZY, WEAK)), np.round(np.nan_to_num(name_sim) * 100), 0
@@ -195,8 +213,9 @@ def _reasons(
         ((head * 5 + level) * 101 + percent.astype(np.int64)) * (1 << len(_EVIDENCE))
         + evidence_bits
     ) * (1 << len(_EXTRAS)) + extra_bits
-    distinct, inverse = np.unique(code, return_inverse=True)
-    return np.array([_reason(int(c)) for c in distinct], dtype=object)[inverse]
+    inverse, distinct = pd.factorize(code)
+    labels, relabel = np.unique([_reason(int(c)) for c in distinct], return_inverse=True)
+    return pd.Categorical.from_codes(relabel[inverse], labels)
 
 
 def _reason(code: int) -> str:
@@ -217,6 +236,11 @@ def _reason(code: int) -> str:
     parts += [label for bit, label in enumerate(_EVIDENCE) if evidence_bits >> bit & 1]
     parts += [label for bit, label in enumerate(_EXTRAS) if extra_bits >> bit & 1]
     return "+".join(parts)
+
+
+def _agreement(similarity: np.ndarray, threshold: float) -> np.ndarray:
+    """1.0 when at least `threshold`, 0.0 below, NaN when unknown."""
+    return np.where(np.isnan(similarity), np.nan, (similarity >= threshold).astype(float))
 
 
 def _equal(left: np.ndarray, right: np.ndarray) -> np.ndarray:

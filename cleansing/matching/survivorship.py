@@ -54,9 +54,19 @@ def golden_records(
     golden[list(TRUSTED_COLUMNS)] = grouped[list(TRUSTED_COLUMNS)].first()
     golden["source_count"] = grouped["source"].nunique()
     golden["record_count"] = grouped.size()
-    sources = ranked.drop_duplicates(["cluster", "source"])
-    golden["sources"] = sources.groupby("cluster")["source"].agg(",".join)
+    golden["sources"] = _source_lists(ranked)
     return golden
+
+
+def _source_lists(ranked: pd.DataFrame) -> np.ndarray:
+    """Comma list of each cluster's sources in priority order, via one bit per source."""
+    names = ranked.drop_duplicates("source").sort_values(["priority", "source"])["source"]
+    bit = pd.Series(1 << np.arange(len(names), dtype=np.int64), index=names.to_numpy())
+    starts = np.flatnonzero(np.r_[True, np.diff(ranked["cluster"].to_numpy()) != 0])
+    masks = np.bitwise_or.reduceat(ranked["source"].map(bit).to_numpy(), starts)
+    inverse, distinct = pd.factorize(masks)
+    labels = [",".join(names[(mask & bit.to_numpy()) > 0]) for mask in distinct]
+    return np.asarray(labels, dtype=object)[inverse]
 
 
 def _most_frequent(ranked: pd.DataFrame, column: str) -> pd.DataFrame:
