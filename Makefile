@@ -15,18 +15,18 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
-$(DAGSTER_HOME)/dagster.yaml:
-	mkdir -p $(DAGSTER_HOME)
-	touch $@
-
-run: install $(DAGSTER_HOME)/dagster.yaml
+run: install
 	$(BIN)/python -m pipelines.run $(ARGS)
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-ui: install $(DAGSTER_HOME)/dagster.yaml
+ui: install
+	$(BIN)/python -m pipelines.instance
 	$(BIN)/dagster dev -w workspace.yaml
+
+sample: install
+	$(BIN)/python -m sampledata --out data/sample
 
 validate: install
 	$(BIN)/dagster definitions validate -w workspace.yaml

@@ -19,6 +19,7 @@ RAW_COLUMNS: dict[str, tuple[str, ...]] = {
         "corporate_number",
         "phone",
         "postal_code",
+        "prefecture",
         "address",
         "industry",
         "employees",

@@ -105,7 +105,10 @@ def _stage_companies(raw: pd.DataFrame, rej: Rejections) -> pd.DataFrame:
         parts["name_key"].eq("") & names_raw.notna(), "name_unusable", _shown("name", names_raw)
     )
     numbers = clean_corporate_numbers(_column(raw, "corporate_number"))
-    addresses = split_addresses(_text(_column(raw, "address")).fillna(""))
+    # A prefecture column (CRM exports) wins over one found at the head of the address.
+    addresses = split_addresses(
+        (_text(_column(raw, "prefecture")).fillna("") + _text(_column(raw, "address")).fillna(""))
+    )
     # A reading may carry its legal form (カブシキガイシャ..., ...(カ): strip it like a name's.
     kana = _text(_column(raw, "kana"))
     kana_names = parse_company_names(kana.fillna(""))["name"]

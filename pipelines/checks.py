@@ -1,7 +1,5 @@
 """Day-one asset checks. Blocking ones stop the warehouse load when they fail."""
 
-from __future__ import annotations
-
 import dagster as dg
 import pandas as pd
 

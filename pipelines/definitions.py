@@ -1,7 +1,5 @@
 """The Dagster definitions: assets built from config/sources.yaml, checks, job and schedule."""
 
-from __future__ import annotations
-
 from pathlib import Path
 
 import dagster as dg

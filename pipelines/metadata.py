@@ -1,7 +1,5 @@
 """Metadata helpers so every asset shows counts and a preview the same way."""
 
-from __future__ import annotations
-
 import dagster as dg
 import pandas as pd
 

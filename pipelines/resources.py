@@ -6,8 +6,6 @@ HORIOKOSHI_WAREHOUSE_URL (an SQLAlchemy URL; it may hold a password, so it is re
 folder that relative source paths start from).
 """
 
-from __future__ import annotations
-
 import datetime as dt
 import os
 from pathlib import Path

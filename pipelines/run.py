@@ -5,15 +5,14 @@ The run is recorded in the persistent Dagster instance ($DAGSTER_HOME, default .
 so `make ui` afterwards shows its materialisations, metadata and check results.
 """
 
-from __future__ import annotations
-
 import argparse
 import datetime as dt
 import os
 import sys
 from pathlib import Path
 
-from pipelines.resources import DEFAULT_DATA_DIR, REPO_ROOT, tokyo_today
+from pipelines.instance import ensure_instance_home
+from pipelines.resources import DEFAULT_DATA_DIR, tokyo_today
 
 SHOWN_COLUMNS = ["customer_id", "name", "prefecture", "tier", "last_purchase_date", "priority"]
 
@@ -26,12 +25,6 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def _prepare_instance() -> None:
-    home = Path(os.environ.setdefault("DAGSTER_HOME", str(REPO_ROOT / ".dagster_home")))
-    home.mkdir(parents=True, exist_ok=True)
-    (home / "dagster.yaml").touch()
-
-
 def main(argv: list[str] | None = None) -> int:
     args = _parse_args(argv)
     data_dir = Path(os.environ.get("HORIOKOSHI_DATA_DIR", DEFAULT_DATA_DIR))
@@ -40,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
 
         generate(data_dir, n_companies=args.companies, seed=args.seed, as_of=args.as_of)
         print(f"sample sources written to {data_dir}")
-    _prepare_instance()
+    ensure_instance_home()
 
     import dagster as dg
 

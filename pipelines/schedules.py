@@ -1,7 +1,5 @@
 """The nightly job (everything) and its schedule, 02:00 Asia/Tokyo."""
 
-from __future__ import annotations
-
 import dagster as dg
 
 nightly_job = dg.define_asset_job(

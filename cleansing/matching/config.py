@@ -76,13 +76,16 @@ class ScoringConfig(BaseModel):
         3, ge=1, description="Shorter names are too short for an edit to mean 'typo'."
     )
     long_name_len: int = Field(
-        8, ge=1, description="Names at least this long may merge on the name alone..."
+        8,
+        ge=1,
+        description="Names at least this long may merge on the name alone when they differ only "
+        "by fuzzy_max_edits inserted/deleted characters, are long_name_sim close and no known "
+        "field differs: in shorter names one character is often the whole difference between two "
+        "companies (商事/商会, 東/西).",
     )
-    long_name_sim: float = Field(
-        0.9, ge=0, le=1, description="...when this close and nothing conflicts."
-    )
+    long_name_sim: float = Field(0.9, ge=0, le=1)
     review_name_sim: float = Field(
-        0.85, ge=0, le=1, description="Uncorroborated fuzzy names this close go to review."
+        0.9, ge=0, le=1, description="Uncorroborated fuzzy names this close go to review."
     )
     review_score: float = Field(
         0.6, ge=0, le=1, description="Weak names with corroboration from this score go to review."

@@ -17,8 +17,8 @@ Rules, first match wins:
 5. name_key equal                             -> merge    'name_exact[+evidence]'
 6. fuzzy name or equal kana + corroboration, prefecture not different
                                               -> merge    'name_fuzzy(0.93)+postal_equal'
-7. fuzzy long name, very close, no known field differs (prefecture, phone, postal code,
-   address, reading)                          -> merge    'name_fuzzy(0.94)+long_name'
+7. long name, within fuzzy_max_edits insertions/deletions, very close, no known field differs
+   (prefecture, phone, postal code, address, reading)                          -> merge    'name_fuzzy(0.94)+long_name'
 8. fuzzy name or equal kana, corroborated, or close (name_sim >= review_name_sim or equal
    kana) with nothing differing               -> review
 9. weak name corroborated, score >= review_score -> review
@@ -76,7 +76,10 @@ def score_pairs(records: Records, candidates: Candidates, config: ScoringConfig)
     phone, postal, prefecture = equal("phone"), equal("postal_code"), equal("prefecture")
     key_length = pd.Series(values["name_key"], dtype="str").str.len().to_numpy(dtype=np.int64)
     key_length = np.r_[key_length, 0]  # code -1 (missing) reads the trailing 0
-    shorter = np.minimum(key_length[codes["name_key"][left]], key_length[codes["name_key"][right]])
+    lengths = np.sort(
+        np.stack([key_length[codes["name_key"][left]], key_length[codes["name_key"][right]]]),
+        axis=0,
+    )
 
     weights = config.weights
     score = _weighted_mean(
@@ -94,7 +97,7 @@ def score_pairs(records: Records, candidates: Candidates, config: ScoringConfig)
         config,
         name_sim=name_sim,
         name_edits=name_edits,
-        shorter=shorter,
+        lengths=lengths,
         kana=_agreement(kana_sim, config.kana_sim),
         address=_agreement(address_sim, config.address_sim),
         corporate=corporate,
@@ -131,7 +134,7 @@ def _decide(
     *,
     name_sim: np.ndarray,
     name_edits: np.ndarray,
-    shorter: np.ndarray,
+    lengths: np.ndarray,
     kana: np.ndarray,
     address: np.ndarray,
     corporate: np.ndarray,
@@ -142,8 +145,10 @@ def _decide(
 ) -> tuple[np.ndarray, pd.Categorical]:
     """Apply the module's rule table; return decision codes and reasons.
 
-    Agreement arrays hold 1.0 agree, 0.0 differ, NaN unknown.
+    Agreement arrays hold 1.0 agree, 0.0 differ, NaN unknown; `lengths` holds the shorter and
+    the longer name key length.
     """
+    shorter, longer = lengths
     exact = name_edits == 0
     fuzzy = ~exact & (
         ((name_edits <= config.fuzzy_max_edits) & (shorter >= config.fuzzy_min_len))
@@ -157,8 +162,12 @@ def _decide(
     pref_conflict, phone_conflict = prefecture == 0, phone == 0
     location_conflicts = np.stack([phone_conflict, postal == 0, address == 0])
     contradicted = pref_conflict | location_conflicts.any(axis=0) | (kana == 0)
+    # Only insertions/deletions (the edits equal the length gap): a substituted character in
+    # an otherwise equal long name is as often another company (和田/石田ホールディングス).
     long_close = (
         fuzzy
+        & (name_edits <= config.fuzzy_max_edits)
+        & (longer - shorter == name_edits)
         & (shorter >= config.long_name_len)
         & (name_sim >= config.long_name_sim)
         & ~contradicted
@@ -264,7 +273,7 @@ def _compare(
     differ = np.flatnonzero(known & (left != right))
     if len(differ):
         out[differ] = process.cpdist(
-            values[left[differ]], values[right[differ]], scorer=scorer, workers=-1
+            values[left[differ]], values[right[differ]], scorer=scorer, dtype=np.float64, workers=-1
         )
     return out
 

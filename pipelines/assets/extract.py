@@ -1,7 +1,5 @@
 """Group "extract": one asset per configured source, built from sources.yaml."""
 
-from __future__ import annotations
-
 from pathlib import Path
 
 import dagster as dg

@@ -1,7 +1,5 @@
 """Group "match": candidate pairs, scores, decisions and clusters over staged companies."""
 
-from __future__ import annotations
-
 import dagster as dg
 import pandas as pd
 import sqlalchemy as sa

@@ -1,7 +1,5 @@
 """Group "publish": every warehouse table and the BI views, replaced in one transaction."""
 
-from __future__ import annotations
-
 import dagster as dg
 import pandas as pd
 

@@ -1,7 +1,5 @@
 """Group "stage": raw rows of every source -> canonical staged tables + quarantine rows."""
 
-from __future__ import annotations
-
 import dagster as dg
 import pandas as pd
 

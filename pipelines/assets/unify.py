@@ -2,8 +2,6 @@
 (transactions, deals, activities) tied to its customer. Facts whose company is unknown go to
 quarantine with the reason `company_source_id_orphan`."""
 
-from __future__ import annotations
-
 import dagster as dg
 import pandas as pd
 
