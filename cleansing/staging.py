@@ -105,10 +105,9 @@ def _stage_companies(raw: pd.DataFrame, rej: Rejections) -> pd.DataFrame:
         parts["name_key"].eq("") & names_raw.notna(), "name_unusable", _shown("name", names_raw)
     )
     numbers = clean_corporate_numbers(_column(raw, "corporate_number"))
+    addresses = split_addresses(_text(_column(raw, "address")).fillna(""))
     # A prefecture column (CRM exports) wins over one found at the head of the address.
-    addresses = split_addresses(
-        (_text(_column(raw, "prefecture")).fillna("") + _text(_column(raw, "address")).fillna(""))
-    )
+    prefecture = _text(_column(raw, "prefecture")).fillna(addresses["prefecture"])
     # A reading may carry its legal form (カブシキガイシャ..., ...(カ): strip it like a name's.
     kana = _text(_column(raw, "kana"))
     kana_names = parse_company_names(kana.fillna(""))["name"]
@@ -128,7 +127,7 @@ def _stage_companies(raw: pd.DataFrame, rej: Rejections) -> pd.DataFrame:
             "corporate_number_valid": numbers["corporate_number_valid"].astype(bool),
             "phone": normalize_phones(_column(raw, "phone")),
             "postal_code": normalize_postal_codes(_column(raw, "postal_code")),
-            "prefecture": addresses["prefecture"],
+            "prefecture": prefecture,
             "address": address_text,
             "address_key": address_keys(address_text.fillna("")).replace("", pd.NA),
             "industry": _text(_column(raw, "industry")),
