@@ -1,8 +1,11 @@
-"""Workbooks kept by sales staff: title rows above the header, several sheets, merged cells.
+"""Workbooks kept by sales staff (.xlsx, .xlsm, .xls): title rows above the header, several
+sheets, merged cells.
 
-A sheet is read when one of its first rows holds every label of `header_contains`; other sheets
-(notes, summaries) are skipped. Each data row keeps a reference `file:sheet:row` (1-based, as
-Excel shows it) so a steward can find it.
+Without `sheets`, a sheet is read when one of its first rows holds every label of
+`header_contains`, and other sheets (notes, summaries) are skipped; with `sheets`, exactly
+those are read and each must have the header. Each data row keeps a reference
+`file:sheet:row` (1-based, as Excel shows it) so a steward can find it. python-calamine reads
+all three formats and is 10-20x faster than openpyxl.
 """
 
 from __future__ import annotations
@@ -60,19 +63,38 @@ def read_sheet_table(path: Path, sheet_name: str, rows: list[list[Any]], header_
     return frame
 
 
-def read_workbook(path: Path, header_contains: list[str]) -> list[pd.DataFrame]:
-    """Every table-like sheet of one workbook, as text/typed cells with row references."""
+def open_workbook(path: Path) -> calamine.CalamineWorkbook:
+    """Open a workbook; a protected or corrupt file is a ConnectorError naming it."""
     try:
-        book = calamine.CalamineWorkbook.from_path(str(path))
+        return calamine.CalamineWorkbook.from_path(str(path))
+    except calamine.PasswordError as exc:
+        raise ConnectorError(
+            f"{path}: the workbook is password-protected; ask its owner for an unprotected copy"
+        ) from exc
     except (calamine.CalamineError, OSError, ValueError) as exc:
         raise ConnectorError(f"{path}: not a readable Excel workbook: {exc}") from exc
+
+
+def read_workbook(
+    path: Path, header_contains: list[str], sheets: list[str] | None = None
+) -> list[pd.DataFrame]:
+    """The table-like sheets (or the configured ones) of one workbook, with row references."""
+    book = open_workbook(path)
+    absent = [s for s in sheets or [] if s not in book.sheet_names]
+    if absent:
+        raise ConnectorError(f"{path}: no sheet(s) {absent}; it has {book.sheet_names}")
     wanted = {_label(h) for h in header_contains}
     tables = []
-    for name in book.sheet_names:
+    for name in sheets or book.sheet_names:
         sheet = book.get_sheet_by_name(name)
         rows = sheet.to_python(skip_empty_area=False)
         header_at = _find_header(rows, wanted)
         if header_at is None:
+            if sheets:
+                raise ConnectorError(
+                    f"{path}: sheet {name!r} has no header row with {sorted(wanted)} "
+                    f"in its first {HEADER_SEARCH_ROWS} rows"
+                )
             continue
         _fill_merged(rows, sheet)
         tables.append(read_sheet_table(path, name, rows, header_at))
@@ -83,10 +105,10 @@ def read_excel_entity(mapping: EntityMapping, entity: str, data_dir: Path) -> Re
     paths = sorted(glob.glob(str(data_dir / mapping.path)))
     if not paths:
         raise ConnectorError(f"{data_dir / mapping.path}: no such file")
-    wanted = mapping.header_contains or list(mapping.columns.values())
+    wanted = mapping.header_contains or mapping.source_fields()
     frames = []
     for name in paths:
-        for table in read_workbook(Path(name), wanted):
+        for table in read_workbook(Path(name), wanted, mapping.sheets):
             frames.append(apply_mapping(table, mapping, entity, name))
     if not frames:
         raise ConnectorError(f"{data_dir / mapping.path}: no sheet has the header {wanted}")

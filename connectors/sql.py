@@ -1,6 +1,15 @@
-"""Sales-management (販売管理) databases read over SQLAlchemy: SQLite, MariaDB/MySQL, PostgreSQL."""
+"""Sales-management (販売管理) databases read over SQLAlchemy: SQLite, MariaDB/MySQL, PostgreSQL.
+
+Queries are streamed through a server-side cursor in chunks of `chunk_rows`, so a 10M-line
+売上明細 never has to come over the wire in one piece. The DBAPI cursor is used directly:
+SQLAlchemy's Row layer halves throughput (about 70k rows/s against 150k on MariaDB here).
+"""
 
 from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
@@ -16,19 +25,81 @@ from connectors.base import (
 )
 
 
-def read_sql_entity(mapping: EntityMapping, entity: str, url: str) -> ReadResult:
-    """Run the entity's query and map its columns; values come back as text."""
-    engine = sa.create_engine(url)
-    where = f"{engine.url.render_as_string(hide_password=True)} ({entity})"
+def _connect_args(url: sa.URL) -> dict[str, Any]:
+    """pymysql: hand values over as text (no Decimal/date objects): staging parses text and the
+    conversions cost a third of the read time."""
+    if url.get_driver_name() == "pymysql":
+        from pymysql.converters import conversions
+
+        return {"conv": {k: v for k, v in conversions.items() if not isinstance(k, int)}}
+    return {}
+
+
+def _server_side_cursor(engine: sa.Engine, dbapi_conn: Any) -> Any:
+    """A cursor that fetches rows from the server as they are asked for."""
+    dialect = engine.dialect
+    if dialect.name in ("mysql", "mariadb"):
+        return dbapi_conn.cursor(dialect.dbapi.cursors.SSCursor)  # pymysql and mysqlclient
+    if dialect.name == "postgresql":
+        return dbapi_conn.cursor(name=f"horiokoshi_{uuid.uuid4().hex}")  # psycopg 2 and 3
+    return dbapi_conn.cursor()  # SQLite and others: the driver's cursor already pages
+
+
+def make_engine(url: str) -> sa.Engine:
+    """An engine for `url`; a malformed URL or a missing driver is a ConnectorError."""
     try:
-        with engine.connect() as conn:
-            raw = pd.read_sql_query(sa.text(mapping.query), conn, dtype=object)
-    except (SQLAlchemyError, pd.errors.DatabaseError) as exc:
+        parsed = sa.make_url(url)
+        return sa.create_engine(parsed, connect_args=_connect_args(parsed))
+    except (sa.exc.ArgumentError, ImportError) as exc:
+        shown = url.split("@")[-1]  # never show credentials
+        raise ConnectorError(f"database URL ...@{shown}: {exc}") from exc
+
+
+def iter_query_chunks(engine: sa.Engine, query: str, chunk_rows: int) -> Iterator[pd.DataFrame]:
+    """Run `query` and yield its rows as DataFrames of at most `chunk_rows` rows."""
+    with engine.connect() as conn:
+        dbapi_conn = conn.connection.dbapi_connection
+        cursor = _server_side_cursor(engine, dbapi_conn)
+        try:
+            cursor.execute(query)
+            columns = [d[0] for d in cursor.description]
+            while rows := cursor.fetchmany(chunk_rows):
+                yield pd.DataFrame.from_records(rows, columns=columns, coerce_float=False)
+        finally:
+            cursor.close()
+
+
+def iter_entity_chunks(
+    mapping: EntityMapping, entity: str, url: str, chunk_rows: int
+) -> Iterator[pd.DataFrame]:
+    """Mapped raw rows of one entity, chunk by chunk; errors name the database and entity."""
+    engine = make_engine(url)
+    where = f"{engine.url.render_as_string(hide_password=True)} ({entity})"
+    id_column = mapping.columns.get("source_id")
+    try:
+        for chunk in iter_query_chunks(engine, mapping.query or "", chunk_rows):
+            if id_column not in chunk.columns:
+                raise ConnectorError(f"{where}: the query returns no column {id_column!r}")
+            chunk[ROW_REF] = entity + ":" + chunk[id_column].astype("string")
+            yield apply_mapping(chunk, mapping, entity, where)
+    except (SQLAlchemyError, engine.dialect.loaded_dbapi.Error) as exc:
         raise ConnectorError(f"{where}: query failed: {exc.__class__.__name__}: {exc}") from exc
     finally:
         engine.dispose()
-    id_column = mapping.columns.get("source_id")
-    if id_column not in raw.columns:
-        raise ConnectorError(f"{where}: the query returns no column {id_column!r}")
-    raw[ROW_REF] = entity + ":" + raw[id_column].astype("string")
-    return ReadResult(rows=apply_mapping(raw, mapping, entity, where), rejects=empty_rejects())
+
+
+def read_sql_entity(
+    mapping: EntityMapping, entity: str, url: str, chunk_rows: int = 50_000
+) -> ReadResult:
+    """Every row of the entity's query, mapped; values come back as the driver gives them."""
+    chunks = list(iter_entity_chunks(mapping, entity, url, chunk_rows))
+    rows = (
+        pd.concat(chunks, ignore_index=True)
+        if chunks
+        else apply_mapping(_empty_frame(mapping), mapping, entity, entity)
+    )
+    return ReadResult(rows=rows, rejects=empty_rejects())
+
+
+def _empty_frame(mapping: EntityMapping) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in [*mapping.source_fields(), ROW_REF]})

@@ -7,10 +7,11 @@ import sqlite3
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 
 from connectors import ConnectorError, load_sources, read_source
-from connectors.base import EntityMapping, SourceConfig
+from connectors.base import EntityMapping, SourceConfig, apply_mapping
 from connectors.csv_export import read_csv_entity
 from connectors.excel import read_excel_entity
 from connectors.sql import read_sql_entity
@@ -111,13 +112,43 @@ def test_sql_url_from_environment_variable(tmp_path: Path, monkeypatch) -> None:
         entities={"companies": company_mapping(query="SELECT 1")},
     )
     monkeypatch.delenv("TEST_SALES_DB_URL", raising=False)
-    with pytest.raises(ConnectorError, match="TEST_SALES_DB_URL is not set"):
+    with pytest.raises(ConnectorError, match=r"TEST_SALES_DB_URL \(url_env\) is not set"):
         read_source(config, tmp_path)
 
 
 def test_bundled_sources_file_is_valid() -> None:
     sources = load_sources(REPO / "config" / "sources.yaml")
     assert {"crm", "sales_db", "excel"} <= set(sources)
+
+
+def test_example_sources_file_documents_every_kind() -> None:
+    sources = load_sources(REPO / "config" / "sources.example.yaml")
+    kinds = {config.kind for config in sources.values()}
+    assert kinds == {"csv", "sql", "excel", "salesforce", "hubspot", "kintone"}
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("kind: hubspot\n    entities: {}", "needs `secrets`"),
+        (
+            "kind: kintone\n    url: https://x.cybozu.com\n    secrets: {api_token: abc123}\n"
+            "    entities: {}",
+            "must name an environment variable",
+        ),
+        (
+            "kind: salesforce\n    url: https://x.my.salesforce.com\n"
+            "    secrets: {client_id: A, client_secret: B}\n    entities:\n      companies:\n"
+            "        columns: {source_id: Id, name: Name}",
+            "a salesforce source needs `object`",
+        ),
+    ],
+)
+def test_api_source_config_errors_name_the_problem(tmp_path: Path, source: str, message: str):
+    path = tmp_path / "sources.yaml"
+    path.write_text(f"sources:\n  crm:\n    {source}\n", encoding="utf-8")
+    with pytest.raises(ConnectorError, match=message):
+        load_sources(path)
 
 
 def test_bad_source_config_names_the_key(tmp_path: Path) -> None:
@@ -129,3 +160,29 @@ def test_bad_source_config_names_the_key(tmp_path: Path) -> None:
     )
     with pytest.raises(ConnectorError, match="colour"):
         load_sources(path)
+
+
+def test_negative_when_negates_only_unsigned_amounts_of_coded_rows() -> None:
+    mapping = EntityMapping.model_validate(
+        {
+            "columns": {
+                "source_id": "ID",
+                "company_source_id": "C",
+                "transaction_date": "D",
+                "amount": "金額",
+            },
+            "negative_when": {"column": "区分", "values": [2, 3]},  # numbers in YAML are fine
+        }
+    )
+    frame = pd.DataFrame(
+        {
+            "ID": ["a", "b", "c", "d", "e"],
+            "C": "1",
+            "D": "20250401",
+            "金額": [500, 500, "1,000", "▲1,000", -20],
+            "区分": [1, 2, 3, 2, 2],
+            "row_ref": "x",
+        }
+    )
+    amounts = apply_mapping(frame, mapping, "transactions", "t")["amount"].tolist()
+    assert amounts == [500, -500, "-1,000", "▲1,000", -20]

@@ -1,5 +1,11 @@
-"""Group "extract": one asset per configured source, built from sources.yaml."""
+"""Group "extract": one asset per configured source, built from sources.yaml.
 
+API sources pull incrementally: their snapshot and high-water mark live in a state folder per
+source (HORIOKOSHI_STATE_DIR, default `<data_dir>/.state`), written only after a pull
+succeeded, so a failed pull leaves both the state and the previous materialisation in place.
+"""
+
+import os
 from pathlib import Path
 
 import dagster as dg
@@ -10,6 +16,11 @@ from pipelines.resources import SourcesResource
 
 def raw_asset_key(source: str) -> str:
     return f"raw_{source}"
+
+
+def state_dir(data_dir: Path, source: str) -> Path:
+    root = os.environ.get("HORIOKOSHI_STATE_DIR")
+    return (Path(root) if root else data_dir / ".state") / source
 
 
 def build_source_asset(name: str, config: SourceConfig) -> dg.AssetsDefinition:
@@ -24,10 +35,16 @@ def build_source_asset(name: str, config: SourceConfig) -> dg.AssetsDefinition:
         tags={"source": name},
     )
     def _raw(context: dg.AssetExecutionContext, sources: SourcesResource) -> dict[str, ReadResult]:
-        results = read_source(sources.load()[name], Path(sources.data_dir))
+        data_dir = Path(sources.data_dir)
+        results = read_source(
+            sources.load()[name], data_dir, source=name, state_dir=state_dir(data_dir, name)
+        )
         metadata: dict[str, object] = {
             f"rows_read/{entity}": result.rows_read for entity, result in results.items()
         }
+        metadata.update(
+            {f"rejected/{entity}": len(result.rejects) for entity, result in results.items()}
+        )
         metadata["dagster/row_count"] = sum(r.rows_read for r in results.values())
         context.add_output_metadata(metadata)
         return results

@@ -1,0 +1,1 @@
+"""Local fakes of the vendors' APIs, faithful to their documented wire formats."""

@@ -1,0 +1,202 @@
+"""CSV exports and staff workbooks with every pitfall of issue 7, read and then staged."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import msoffcrypto.format.ooxml
+import openpyxl
+import pandas as pd
+import pytest
+import xlwt
+
+from cleansing.staging import stage_entity
+from connectors import ConnectorError
+from connectors.base import EntityMapping
+from connectors.csv_export import read_csv_entity
+from connectors.excel import read_excel_entity
+
+SALES_COLUMNS = {
+    "source_id": "伝票番号",
+    "company_source_id": "得意先コード",
+    "transaction_date": "売上日",
+    "amount": "金額",
+    "product": "商品名",
+}
+EXPORT = [  # 伝票番号, 得意先コード, 売上日, 金額, 商品名 (as a 販売管理 system writes them)
+    ("S001", "000123", "令和5年4月1日", '"1,000"', "髙品質ボルト①"),
+    ("S002", "000123", "R5.4.1", '"▲5,000"', "返品～"),
+    ("S003", "007", "令和元年5月1日", "△300", "値引"),
+    ("S004", "007", "２０２３年４月１日", "１，２００", "全角"),
+    ("S005", "007", "20230401", "-700", "マイナス"),
+    ("S006", "007", "令和1年4月30日", "100", "平成のはず"),  # 令和 begins 2019-05-01
+    ("S007", "007", "20230401", "要確認", "金額が文字"),
+]
+
+
+def write_export(path: Path, sep: str, encoding: str, extra: str = "") -> None:
+    lines = [sep.join(["伝票番号", "得意先コード", "売上日", "金額", "商品名"])]
+    lines += [sep.join(row) for row in EXPORT]
+    path.write_bytes(("\r\n".join(lines) + "\r\n" + extra).encode(encoding))
+
+
+def stage(result, entity: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    staged, quarantine = stage_entity("export", entity, result.rows)
+    return staged, pd.concat([result.rejects, quarantine], ignore_index=True)
+
+
+@pytest.mark.parametrize("sep", [",", "\t"])
+def test_cp932_export_stages_every_pitfall(tmp_path: Path, sep: str) -> None:
+    write_export(tmp_path / "uriage.csv", sep, "cp932", extra=sep.join(["S008", "007"]) + "\r\n")
+    mapping = EntityMapping(path="uriage.csv", encoding="cp932", columns=SALES_COLUMNS)
+    result = read_csv_entity(mapping, "transactions", tmp_path, "export")
+    staged, quarantine = stage(result, "transactions")
+    assert staged["source_id"].tolist() == ["S001", "S002", "S003", "S004", "S005"]
+    assert staged["company_source_id"].tolist() == ["000123", "000123", "007", "007", "007"]
+    assert staged["amount"].tolist() == [1000, -5000, -300, 1200, -700]
+    dates = pd.to_datetime(staged["transaction_date"]).dt.date.tolist()
+    assert dates == [dt.date(2023, 4, 1)] * 2 + [dt.date(2019, 5, 1)] + [dt.date(2023, 4, 1)] * 2
+    assert staged.loc[0, "product"] == "髙品質ボルト①"
+    assert staged.loc[1, "product"] == "返品～"
+    by_location = dict(zip(quarantine["location"], quarantine["reason"], strict=True))
+    assert by_location == {
+        "uriage.csv:9": "row_field_count",
+        "uriage.csv:7": "transaction_date_era_out_of_range",
+        "uriage.csv:8": "amount_not_a_number",
+    }
+    assert result.rows_read == len(staged) + len(quarantine) == 8
+
+
+def test_utf8_bom_export_with_explicit_delimiter(tmp_path: Path) -> None:
+    (tmp_path / "a.csv").write_text("得意先コード;得意先名\n0042;山田商事\n", encoding="utf-8-sig")
+    mapping = EntityMapping(
+        path="a.csv", delimiter=";", columns={"source_id": "得意先コード", "name": "得意先名"}
+    )
+    rows = read_csv_entity(mapping, "companies", tmp_path).rows
+    assert rows.to_dict("records") == [
+        {"source_id": "0042", "name": "山田商事", "row_ref": "a.csv:2"}
+    ]
+
+
+def test_shift_jis_is_read_as_cp932(tmp_path: Path) -> None:
+    write_export(tmp_path / "u.csv", ",", "cp932")
+    mapping = EntityMapping(path="u.csv", encoding="shift_jis", columns=SALES_COLUMNS)
+    rows = read_csv_entity(mapping, "transactions", tmp_path).rows
+    assert rows.loc[0, "product"] == "髙品質ボルト①"
+
+
+HEADER = ["No", "会社名", "電話番号", "訪問日", "見込金額"]
+VISITS = [
+    [1, "㈱山田商事", "03-1111-2222", dt.date(2025, 4, 1), "１，２００，０００"],
+    [2, None, "空欄", "令和7年5月7日", "－"],  # name merged with the row above
+    [3, "サクラ工業(株)", "ー", 45017, "＠"],  # Excel serial for 2023-04-01
+    [4, "不明", "不明", "R7.6.1", "300,000"],  # a placeholder where a name is required
+    [5, "ヒノキ産業", None, "2025/13/40", None],  # impossible date
+]
+
+
+def write_visits_xlsx(path: Path) -> None:
+    book = openpyxl.Workbook()
+    book.active.title = "メモ"
+    book.active["A1"] = "来期は訪問件数を増やす"
+    for name in ("東京", "大阪"):
+        sheet = book.create_sheet(name)
+        sheet["A1"] = f"営業訪問記録（{name}支店）"
+        sheet.merge_cells("A1:E1")
+        sheet["A2"] = "※ 金額は税抜"
+        sheet.append([])
+        sheet.append(HEADER)  # row 4
+        for row in VISITS:
+            sheet.append(row)
+        sheet.merge_cells("B5:B6")
+    book.save(path)
+
+
+def write_visits_xls(path: Path) -> None:
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("東京")
+    sheet.write(0, 0, "営業訪問記録")
+    for col, label in enumerate(HEADER):
+        sheet.write(2, col, label)
+    for r, row in enumerate(VISITS, start=3):
+        for c, value in enumerate(row):
+            if isinstance(value, dt.date):
+                sheet.write(r, c, value, xlwt.easyxf(num_format_str="yyyy-mm-dd"))
+            elif value is not None:
+                sheet.write(r, c, value)
+    book.save(str(path))
+
+
+def visits_mapping(path: str, **extra) -> EntityMapping:
+    return EntityMapping(
+        path=path,
+        header_contains=["会社名", "訪問日"],
+        columns={"source_id": "row_ref", "company_source_id": "会社名", "activity_date": "訪問日"},
+        constants={"activity_type": "visit"},
+        **extra,
+    )
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".xlsm"])
+def test_workbook_stages_every_pitfall(tmp_path: Path, suffix: str) -> None:
+    write_visits_xlsx(tmp_path / "visits.xlsx")
+    if suffix == ".xlsm":
+        shutil.move(tmp_path / "visits.xlsx", tmp_path / "visits.xlsm")
+    result = read_excel_entity(
+        visits_mapping("visits.xls*", sheets=["東京"]), "activities", tmp_path
+    )
+    staged, quarantine = stage(result, "activities")
+    assert staged["company_source_id"].tolist() == ["㈱山田商事", "㈱山田商事", "サクラ工業(株)"]
+    dates = pd.to_datetime(staged["activity_date"]).dt.date.tolist()
+    assert dates == [dt.date(2025, 4, 1), dt.date(2025, 5, 7), dt.date(2023, 4, 1)]
+    where = f"visits{suffix}:東京"
+    assert dict(zip(quarantine["location"], quarantine["reason"], strict=True)) == {
+        f"{where}:8": "company_source_id_missing",
+        f"{where}:9": "activity_date_invalid_date",
+    }
+
+
+def test_companies_from_workbook_treat_placeholders_as_missing(tmp_path: Path) -> None:
+    write_visits_xlsx(tmp_path / "visits.xlsx")
+    mapping = EntityMapping(
+        path="visits.xlsx",
+        header_contains=["会社名"],
+        columns={"source_id": "row_ref", "name": "会社名", "phone": "電話番号"},
+        missing_values=["空欄"],
+    )
+    result = read_excel_entity(mapping, "companies", tmp_path)
+    staged, quarantine = stage(result, "companies")
+    assert len(result.rows) == 10  # both branch sheets, the memo sheet skipped
+    assert staged["phone"].isna().tolist() == [False, True, True, True] * 2
+    assert set(quarantine["reason"]) == {"name_missing"}
+
+
+def test_xls_workbook_is_read(tmp_path: Path) -> None:
+    write_visits_xls(tmp_path / "old.xls")
+    result = read_excel_entity(visits_mapping("*.xls"), "activities", tmp_path)
+    staged, _ = stage(result, "activities")
+    assert result.rows["row_ref"].iloc[0] == "old.xls:東京:4"
+    assert staged["company_source_id"].iloc[0] == "㈱山田商事"
+    assert pd.to_datetime(staged["activity_date"]).dt.date.iloc[0] == dt.date(2025, 4, 1)
+
+
+def test_password_protected_workbook_is_named(tmp_path: Path) -> None:
+    write_visits_xlsx(tmp_path / "plain.xlsx")
+    with (
+        (tmp_path / "plain.xlsx").open("rb") as plain,
+        (tmp_path / "secret.xlsx").open("wb") as out,
+    ):
+        msoffcrypto.format.ooxml.OOXMLFile(plain).encrypt("pw", out)
+    (tmp_path / "plain.xlsx").unlink()
+    with pytest.raises(ConnectorError, match=r"secret\.xlsx: the workbook is password-protected"):
+        read_excel_entity(visits_mapping("*.xlsx"), "activities", tmp_path)
+
+
+def test_configured_sheet_that_is_missing_or_has_no_header_is_named(tmp_path: Path) -> None:
+    write_visits_xlsx(tmp_path / "v.xlsx")
+    with pytest.raises(ConnectorError, match=r"v\.xlsx: no sheet\(s\) \['名古屋'\]"):
+        read_excel_entity(visits_mapping("v.xlsx", sheets=["名古屋"]), "activities", tmp_path)
+    with pytest.raises(ConnectorError, match=r"v\.xlsx: sheet 'メモ' has no header row"):
+        read_excel_entity(visits_mapping("v.xlsx", sheets=["メモ"]), "activities", tmp_path)
