@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: install run test ui lint sample validate clean
+.PHONY: install run test ui lint sample validate clean bi-role dictionary
 
 install: $(STAMP)
 
@@ -30,6 +30,14 @@ sample: install
 
 validate: install
 	$(BIN)/dagster definitions validate -w workspace.yaml
+
+# The read-only BI role on the PostgreSQL warehouse named by HORIOKOSHI_WAREHOUSE_URL
+# (password from HORIOKOSHI_BI_PASSWORD, if set); safe to re-run.
+bi-role: install
+	$(BIN)/python -m warehouse.roles
+
+dictionary: install
+	$(BIN)/python -m warehouse.dictionary
 
 lint: install
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

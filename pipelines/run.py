@@ -51,7 +51,8 @@ def main(argv: list[str] | None = None) -> int:
     if not result.success:
         print(f"run {result.run_id} FAILED; open `make ui` for the failed step", file=sys.stderr)
         return 1
-    warehouse = defs.resources["warehouse"]
+    # Outside a run an EnvVar is still unresolved: resolve it the way a run does.
+    warehouse = defs.resources["warehouse"].process_config_and_initialize()
     engine = warehouse.engine()
     customers = read_table(engine, "customers")
     engine.dispose()

@@ -1,15 +1,24 @@
-"""Publication into the embedded DuckDB warehouse: complete, idempotent, atomic."""
+"""Publication into both warehouses, the embedded DuckDB file and the real PostgreSQL server:
+complete, typed, idempotent, atomic, and identical row for row between the two."""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import sqlalchemy as sa
 
 import warehouse.publish as publish_module
+from warehouse.frames import to_arrow
 from warehouse.publish import make_engine, publish, read_table
+from warehouse.schema import TABLES, VIEWS
+
+TRICKY_TEXT = ["", 'say "hi"', "a,b", "two\nlines", "\\.", "C:\\path", "株式会社　山田商事"]
 
 
 def frames(n: int) -> dict[str, pd.DataFrame]:
@@ -28,11 +37,61 @@ def frames(n: int) -> dict[str, pd.DataFrame]:
     return {"customers": customers, "transactions": transactions}
 
 
-@pytest.fixture
-def engine(tmp_path: Path) -> sa.Engine:
-    engine = make_engine(f"duckdb:///{tmp_path / 'nested' / 'wh.duckdb'}")
+def tricky_frames() -> dict[str, pd.DataFrame]:
+    """Every table, with the values a bulk path gets wrong: '' against NULL, quotes, commas,
+    newlines, backslashes, full-width text, floats that need all 17 digits, integers pandas
+    turned into floats, missing dates and booleans."""
+    n = len(TRICKY_TEXT)
+    ids = [f"C{i:02d}" for i in range(n)]
+    floats = [0.1 + 0.2, -0.0, 1e-300, 123456789.12345679, np.nan, -2500.0, 2.0**53 + 2]
+    dates = pd.to_datetime(
+        ["2024-01-31", None, "1989-01-08", "2019-05-01", None, "2026-11-23", "2000-02-29 13:45"],
+        format="ISO8601",
+    )
+    customers = pd.DataFrame(
+        {
+            "customer_id": ids,
+            "name": TRICKY_TEXT,
+            "address": [None, *TRICKY_TEXT[1:]],
+            "employees": floats,
+            "lifetime_amount": [1000.0 * i for i in range(n)],
+            "purchase_count": [1.0, np.nan, 3.0, 4.0, 5.0, 6.0, 7.0],
+            "last_purchase_date": dates,
+            "tier": ["active", "at_risk", "dormant", "long_dormant", "prospect", "dormant", None],
+            "declining": [True, None, False, True, False, None, True],
+            "priority_rank": [1, 2, 3, 4, 5, 6, 7],
+        }
+    )
+    keyed = {"source": "crm", "source_id": [f"S{i}" for i in range(n)], "customer_id": ids}
+    return {
+        "customers": customers,
+        "customer_source_map": pd.DataFrame({**keyed, "name_raw": TRICKY_TEXT}),
+        "transactions": pd.DataFrame(
+            {**keyed, "transaction_date": dates, "amount": floats, "product": TRICKY_TEXT}
+        ),
+        "deals": pd.DataFrame({**keyed, "deal_date": dates, "stage": "won"}),
+        "activities": pd.DataFrame({**keyed, "activity_type": TRICKY_TEXT}),
+        "quarantine": pd.DataFrame(
+            {"source": "crm", "entity": "transactions", "reason": "x", "raw": TRICKY_TEXT}
+        ),
+        "match_review": pd.DataFrame({"record_key_l": ids, "score": floats}),
+    }
+
+
+@pytest.fixture(params=["duckdb", "postgresql"])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sa.Engine]:
+    if request.param == "duckdb":
+        url = f"duckdb:///{tmp_path / 'nested' / 'wh.duckdb'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+    engine = make_engine(url)
     yield engine
     engine.dispose()
+
+
+def rows(engine: sa.Engine, name: str) -> list[tuple]:
+    with engine.connect() as conn:
+        return [tuple(row) for row in conn.exec_driver_sql(f'SELECT * FROM "{name}"')]
 
 
 def test_publish_creates_tables_views_and_replaces_on_rerun(engine: sa.Engine) -> None:
@@ -44,33 +103,159 @@ def test_publish_creates_tables_views_and_replaces_on_rerun(engine: sa.Engine) -
     with engine.connect() as conn:
         targets = conn.exec_driver_sql("SELECT customer_id FROM v_reactivation_targets").all()
         summary = conn.exec_driver_sql("SELECT tier, customers FROM v_tier_summary").all()
+        quarantined = conn.exec_driver_sql("SELECT * FROM v_quarantine_summary").all()
     assert [t[0] for t in targets] == ["C0", "C1", "C2"]
     assert summary == [("dormant", 3)]
+    assert quarantined == []
+
+
+def test_values_round_trip_exactly(engine: sa.Engine) -> None:
+    data = tricky_frames()
+    publish(engine, data)
+    for name, frame in data.items():
+        expected = [tuple(row.values()) for row in to_arrow(frame, TABLES[name]).to_pylist()]
+        assert Counter(rows(engine, name)) == Counter(expected), name
+    loaded = dict(zip(TRICKY_TEXT, rows(engine, "customers"), strict=True))
+    assert loaded[""][1] == "" and loaded[""][8] is None  # '' stays '', NULL stays NULL
 
 
 def test_failed_publish_keeps_previous_tables(engine: sa.Engine, monkeypatch) -> None:
     publish(engine, frames(2))
-    real_insert = publish_module._bulk_insert
+    real_load = publish_module.bulk_load
 
-    def insert_then_fail(conn, table, data):
-        real_insert(conn, table, data)
-        if table.name == "transactions":
+    def load_then_fail(conn, table_name, data):
+        real_load(conn, table_name, data)
+        if table_name.startswith("transactions"):
             raise RuntimeError("injected failure after the staging write")
 
-    monkeypatch.setattr(publish_module, "_bulk_insert", insert_then_fail)
+    monkeypatch.setattr(publish_module, "bulk_load", load_then_fail)
     with pytest.raises(RuntimeError, match="injected"):
         publish(engine, frames(5))
     assert len(read_table(engine, "customers")) == 2
     assert len(read_table(engine, "transactions")) == 2
+    monkeypatch.undo()
+    assert publish(engine, frames(5)) == {"customers": 5, "transactions": 5}
+    assert publish(engine, frames(5)) == {"customers": 5, "transactions": 5}
+    assert len(read_table(engine, "transactions")) == 5
+
+
+def test_duplicate_key_fails_and_keeps_previous_tables(engine: sa.Engine) -> None:
+    publish(engine, frames(2))
+    duplicated = frames(2)
+    duplicated["customers"] = pd.concat([duplicated["customers"]] * 2)
+    with pytest.raises(sa.exc.DBAPIError):
+        publish(engine, duplicated)
+    assert len(read_table(engine, "customers")) == 2
 
 
 def test_table_with_old_columns_is_rebuilt(engine: sa.Engine) -> None:
     with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE quarantine (source VARCHAR, legacy INTEGER)")
         conn.exec_driver_sql("CREATE TABLE customers (customer_id VARCHAR, legacy INTEGER)")
     publish(engine, frames(1))
     assert "legacy" not in read_table(engine, "customers").columns
+    assert "legacy" not in read_table(engine, "quarantine").columns
+
+
+def test_bad_value_is_refused_naming_the_column(engine: sa.Engine) -> None:
+    with pytest.raises(ValueError, match="customers.priority_rank"):
+        publish(
+            engine, {"customers": pd.DataFrame({"customer_id": ["C1"], "priority_rank": [1.5]})}
+        )
 
 
 def test_unknown_table_is_refused(engine: sa.Engine) -> None:
     with pytest.raises(KeyError, match="no warehouse table"):
         publish(engine, {"customerz": pd.DataFrame()})
+
+
+@pytest.mark.parametrize("url", ["postgresql+psycopg2://u@h/db", "sqlite:///x.db"])
+def test_unsupported_warehouse_url_is_refused(url: str) -> None:
+    with pytest.raises(ValueError, match="postgresql\\+psycopg://"):
+        make_engine(url)
+
+
+def test_duckdb_and_postgresql_hold_the_same_rows(tmp_path: Path, postgres_url: str) -> None:
+    data = tricky_frames()
+    engines = [make_engine(f"duckdb:///{tmp_path / 'wh.duckdb'}"), make_engine(postgres_url)]
+    try:
+        for engine in engines:
+            publish(engine, data)
+        duck, postgres = engines
+        for name in TABLES:
+            assert Counter(rows(duck, name)) == Counter(rows(postgres, name)), name
+        for name in VIEWS:  # the views' own ORDER BY, where there is one, must agree too
+            ordered = "ORDER BY" in VIEWS[name].sql
+            duck_rows, postgres_rows = rows(duck, name), rows(postgres, name)
+            assert (duck_rows if ordered else Counter(duck_rows)) == (
+                postgres_rows if ordered else Counter(postgres_rows)
+            ), name
+    finally:
+        for engine in engines:
+            engine.dispose()
+
+
+def test_postgresql_keys_indexes_and_comments(postgres_url: str) -> None:
+    engine = make_engine(postgres_url)
+    try:
+        publish(engine, frames(2))
+        publish(engine, frames(2))  # the second run renames staged keys over existing ones
+        with engine.connect() as conn:
+            indexes = set(
+                conn.exec_driver_sql(
+                    "SELECT tablename, indexname FROM pg_indexes "
+                    "WHERE schemaname = current_schema()"
+                ).all()
+            )
+            comments = dict(
+                conn.exec_driver_sql(
+                    "SELECT c.relname || coalesce('.' || a.attname, ''), d.description "
+                    "FROM pg_description d JOIN pg_class c ON c.oid = d.objoid "
+                    "LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = d.objsubid "
+                    "WHERE c.relnamespace = current_schema()::regnamespace"
+                ).all()
+            )
+            leftovers = conn.exec_driver_sql(
+                "SELECT relname FROM pg_class WHERE strpos(relname, 'staging') > 0 "
+                "AND relnamespace = current_schema()::regnamespace"
+            ).all()
+    finally:
+        engine.dispose()
+    assert ("transactions", "pk_transactions") in indexes
+    assert ("transactions", "ix_transactions_customer_id") in indexes
+    assert ("transactions", "ix_transactions_transaction_date") in indexes
+    assert ("customers", "ix_customers_tier") in indexes
+    expected_indexes = {(t.name, i.name) for t in TABLES.values() for i in t.indexes} | {
+        (t.name, f"pk_{t.name}") for t in TABLES.values() if t.primary_key.columns
+    }
+    assert indexes == expected_indexes
+    assert leftovers == []
+    expected_comments = {name: view.comment for name, view in VIEWS.items()}
+    for table in TABLES.values():
+        expected_comments[table.name] = table.comment
+        expected_comments.update({f"{table.name}.{c.name}": c.comment for c in table.columns})
+    assert comments == expected_comments
+    assert comments["customers.tier"].endswith("/ 休眠区分")
+
+
+def test_postgresql_text_keys_use_byte_order(postgres_url: str) -> None:
+    engine = make_engine(postgres_url)
+    try:
+        publish(engine, frames(1))
+        with engine.connect() as conn:
+            collations = dict(
+                conn.exec_driver_sql(
+                    "SELECT column_name, collation_name FROM information_schema.columns "
+                    "WHERE table_schema = current_schema() AND table_name = 'transactions'"
+                ).all()
+            )
+    finally:
+        engine.dispose()
+    assert collations["customer_id"] == "C" and collations["source_id"] == "C"
+    assert collations["product"] is None
+
+
+def test_dates_drop_their_time_of_day() -> None:
+    frame = pd.DataFrame({"transaction_date": pd.to_datetime(["2000-02-29 13:45"])})
+    data = to_arrow(frame, TABLES["transactions"])
+    assert data.column("transaction_date").to_pylist() == [dt.date(2000, 2, 29)]
