@@ -75,6 +75,15 @@ def tricky_frames() -> dict[str, pd.DataFrame]:
             {"source": "crm", "entity": "transactions", "reason": "x", "raw": TRICKY_TEXT}
         ),
         "match_review": pd.DataFrame({"record_key_l": ids, "score": floats}),
+        "dormancy_history": pd.DataFrame(
+            {
+                "customer_id": ids,
+                "as_of_date": pd.Timestamp("2026-11-23"),
+                "tier": customers["tier"],
+                "tier_change": ["unchanged", "newly_at_risk", *TRICKY_TEXT[2:]],
+                "amount_12m": floats,
+            }
+        ),
     }
 
 
@@ -259,3 +268,18 @@ def test_dates_drop_their_time_of_day() -> None:
     frame = pd.DataFrame({"transaction_date": pd.to_datetime(["2000-02-29 13:45"])})
     data = to_arrow(frame, TABLES["transactions"])
     assert data.column("transaction_date").to_pylist() == [dt.date(2000, 2, 29)]
+
+
+def test_history_replaces_only_the_run_dates_it_is_given(engine: sa.Engine) -> None:
+    def snapshot(day: str, ids: list[str]) -> dict[str, pd.DataFrame]:
+        frame = pd.DataFrame(
+            {"customer_id": ids, "as_of_date": pd.Timestamp(day), "tier": "dormant"}
+        )
+        return {"dormancy_history": frame}
+
+    publish(engine, snapshot("2026-11-22", ["C1", "C2"]))
+    publish(engine, snapshot("2026-11-23", ["C1", "C2", "C3"]))
+    publish(engine, snapshot("2026-11-22", ["C1"]))  # a re-run of the first date
+    history = read_table(engine, "dormancy_history")
+    per_day = history.groupby(history["as_of_date"].astype(str)).size().to_dict()
+    assert per_day == {"2026-11-22": 1, "2026-11-23": 3}

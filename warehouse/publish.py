@@ -58,7 +58,8 @@ def publish(engine: Engine, frames: dict[str, pd.DataFrame]) -> dict[str, int]:
     """Replace the given tables and recreate the views in one transaction; return row counts.
 
     Tables not given stay as they are, unless missing or stale: those are created empty through
-    the same path, so every table gets its keys and comments the same way."""
+    the same path, so every table gets its keys and comments the same way. A history table
+    (`partition_column` in its info) gets only the partitions in its frame replaced."""
     unknown = set(frames) - set(TABLES)
     if unknown:
         raise KeyError(f"no warehouse table named {sorted(unknown)}")
@@ -70,11 +71,12 @@ def publish(engine: Engine, frames: dict[str, pd.DataFrame]) -> dict[str, int]:
                 "hashtext(current_schema()))"
             )
         existing = existing_columns(conn)
+        partitioned = {n: f for n, f in frames.items() if partition_column(TABLES[n])}
         loads = {
             name: pd.DataFrame()
             for name, table in TABLES.items()
             if existing.get(name) != [c.name for c in table.columns]
-        } | frames
+        } | {n: f for n, f in frames.items() if n not in partitioned}
         counts = {
             name: _stage(conn, TABLES[name], frame, postgres) for name, frame in loads.items()
         }
@@ -83,11 +85,29 @@ def publish(engine: Engine, frames: dict[str, pd.DataFrame]) -> dict[str, int]:
         for name in loads:
             _swap(conn, TABLES[name], postgres)
         _create_views(conn)
+        for name, frame in partitioned.items():
+            counts[name] = _replace_partitions(conn, TABLES[name], frame)
         if postgres:
             grant_bi_select(conn)
             for name in frames:
                 conn.exec_driver_sql(f'ANALYZE "{name}"')
     return {name: counts[name] for name in frames}
+
+
+def partition_column(table: sa.Table) -> str | None:
+    """Tables that keep history (one partition per run date) name their partition column."""
+    return table.info.get("partition_column")
+
+
+def _replace_partitions(conn: Connection, table: sa.Table, frame: pd.DataFrame) -> int:
+    """Replace only the partitions present in the frame, so re-running a run date replaces
+    that date's rows and leaves the other dates' history alone."""
+    column = table.c[partition_column(table)]
+    data = to_arrow(frame, table)
+    values = data.column(column.name).unique().to_pylist()
+    conn.execute(table.delete().where(column.in_(values)))
+    bulk_load(conn, table.name, data, fresh=False)
+    return data.num_rows
 
 
 def _staging(table: sa.Table, *, keys: bool) -> sa.Table:

@@ -80,6 +80,8 @@ customers = sa.Table(
     col("priority_rank", INT, "Rank among at-risk and dormant customers / 優先順位"),
     col("priority_reasons", TEXT, "Reason codes behind the priority / 優先度の理由"),
     col("recommended_action", TEXT, "Recommended next action / 推奨アクション"),
+    col("previous_tier", TEXT, "Tier at the previous run date / 前回の休眠区分"),
+    col("tier_change", TEXT, "newly_at_risk / newly_dormant / reactivated / ... / 区分の変化"),
     col("as_of_date", DATE, "Run date the dormancy was computed for / 判定基準日"),
     comment="One row per unified company (golden record) with its dormancy tier and "
     "reactivation priority "
@@ -173,6 +175,25 @@ match_review = sa.Table(
 )
 
 
+dormancy_history = sa.Table(
+    "dormancy_history",
+    metadata,
+    col("as_of_date", DATE, "Run date of the snapshot / 判定基準日"),
+    col("customer_id", ID, "Unified customer id / 統合顧客ID"),
+    col("tier", TEXT, "Tier on that run date / 休眠区分"),
+    col("previous_tier", TEXT, "Tier at the run date before / 前回の休眠区分"),
+    col("tier_change", TEXT, "newly_at_risk / newly_dormant / reactivated / ... / 区分の変化"),
+    col("priority", INT, "Reactivation priority 0-100 / 掘り起こし優先度"),
+    col("months_since_last_purchase", FLOAT, "Months since the reference purchase / 経過月数"),
+    col("amount_12m", FLOAT, "Net amount, last 12 months / 直近12か月の取引額"),
+    sa.PrimaryKeyConstraint("customer_id", "as_of_date"),
+    sa.Index(None, "as_of_date"),
+    comment="One row per customer per run date: the tier history and its changes; a re-run "
+    "of the same date replaces that date's rows / 顧客×判定基準日の休眠区分履歴",
+    info={"partition_column": "as_of_date"},
+)
+
+
 @dataclass(frozen=True)
 class View:
     """A published view: plain SQL both dialects accept, and its comment (English / 日本語)."""
@@ -190,8 +211,8 @@ VIEWS: dict[str, View] = {
             "At-risk and dormant customers, best reactivation targets first "
             "/ 掘り起こし対象（休眠予備軍・休眠・長期休眠）を優先順に",
             """
-        SELECT customer_id, name, prefecture, industry, tier, segment, priority, priority_rank,
-               priority_reasons, recommended_action, last_purchase_date,
+        SELECT customer_id, name, prefecture, industry, tier, tier_change, segment, priority,
+               priority_rank, priority_reasons, recommended_action, last_purchase_date,
                months_since_last_purchase, lifetime_amount, churned_to_competitor
         FROM customers
         WHERE tier IN ('at_risk', 'dormant', 'long_dormant')
@@ -206,6 +227,29 @@ VIEWS: dict[str, View] = {
                SUM(amount_12m) AS amount_12m
         FROM customers
         GROUP BY tier
+    """,
+        ),
+        View(
+            "v_tier_changes",
+            "Customers whose tier moved since the previous run date, per run date "
+            "/ 前回から休眠区分が変わった顧客（判定基準日別）",
+            """
+        SELECT h.as_of_date, h.customer_id, c.name, c.prefecture, c.industry,
+               h.previous_tier, h.tier, h.tier_change, h.priority
+        FROM dormancy_history h JOIN customers c ON c.customer_id = h.customer_id
+        WHERE h.tier_change NOT IN ('unchanged', 'new')
+    """,
+        ),
+        View(
+            "v_dormancy_summary",
+            "Customers and past spend by tier, industry profile and company size "
+            "/ 休眠区分×業種×企業規模別の顧客数と取引額",
+            """
+        SELECT tier, industry_profile, size_class, COUNT(*) AS customers,
+               SUM(lifetime_amount) AS lifetime_amount, SUM(amount_12m) AS amount_12m,
+               SUM(CASE WHEN churned_to_competitor THEN 1 ELSE 0 END) AS churned_to_competitor
+        FROM customers
+        GROUP BY tier, industry_profile, size_class
     """,
         ),
         View(

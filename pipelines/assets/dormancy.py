@@ -8,8 +8,10 @@ import dagster as dg
 import pandas as pd
 
 from cleansing.dormancy import compute_dormancy, load_rules
+from cleansing.dormancy.history import tier_changes
 from pipelines.metadata import frame_metadata
-from pipelines.resources import tokyo_today
+from pipelines.resources import WarehouseResource, tokyo_today
+from warehouse.history import previous_tiers
 
 
 class DormancyConfig(dg.Config):
@@ -33,12 +35,14 @@ class DormancyConfig(dg.Config):
 @dg.asset(
     group_name="dormancy",
     kinds={"pandas"},
-    description="Unified customers with dormancy tier, flags, segment and reactivation "
-    "priority with reasons (rules: cleansing/dormancy/default_rules.yaml).",
+    description="Unified customers with dormancy tier, flags, segment, reactivation priority "
+    "with reasons, and the tier change since the previous run date "
+    "(rules: cleansing/dormancy/default_rules.yaml).",
 )
 def customer_dormancy(
     context: dg.AssetExecutionContext,
     config: DormancyConfig,
+    warehouse: WarehouseResource,
     customers: pd.DataFrame,
     customer_transactions: pd.DataFrame,
     customer_deals: pd.DataFrame,
@@ -52,10 +56,17 @@ def customer_dormancy(
     result = customers.merge(
         dormancy, on="customer_id", how="left", validate="1:1", suffixes=("", "_dormancy")
     )
+    engine = warehouse.engine()
+    try:
+        changes = tier_changes(result, previous_tiers(engine, as_of))
+    finally:
+        engine.dispose()
+    result = result.merge(changes, on="customer_id", how="left", validate="1:1")
     result["as_of_date"] = pd.Timestamp(as_of)
-    tiers = result["tier"].value_counts().to_dict()
-    metadata = frame_metadata(result, ["customer_id", "name", "tier", "priority"])
-    metadata.update({f"tier/{tier}": int(n) for tier, n in tiers.items()})
+    metadata = frame_metadata(result, ["customer_id", "name", "tier", "tier_change", "priority"])
+    for column in ("tier", "tier_change"):
+        counts = result[column].value_counts().to_dict()
+        metadata.update({f"{column}/{value}": int(n) for value, n in counts.items()})
     metadata["as_of"] = as_of.isoformat()
     context.add_output_metadata(metadata)
     return result

@@ -9,6 +9,7 @@ from warehouse.publish import publish
 # warehouse table <- the asset that feeds it
 TABLE_INPUTS = {
     "customers": "customer_dormancy",
+    "dormancy_history": "customer_dormancy",
     "customer_source_map": "customer_source_map",
     "transactions": "customer_transactions",
     "deals": "customer_deals",

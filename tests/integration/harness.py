@@ -1,0 +1,54 @@
+"""Shared helpers for running the whole Dagster graph in process on generated sample data."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import dagster as dg
+import pandas as pd
+
+from pipelines.definitions import build_definitions
+from pipelines.resources import DEFAULT_SOURCES, SourcesResource, WarehouseResource
+from warehouse.publish import make_engine, read_table
+
+AS_OF = dt.date(2026, 11, 23)
+
+
+def warehouse_url(root: Path) -> str:
+    return f"duckdb:///{root / 'warehouse.duckdb'}"
+
+
+def build_defs(sample: Path, root: Path) -> dg.Definitions:
+    """Definitions reading the sample in `sample` and writing everything under `root`."""
+    return build_definitions(
+        DEFAULT_SOURCES,
+        {
+            "sources": SourcesResource(config_path=str(DEFAULT_SOURCES), data_dir=str(sample)),
+            "warehouse": WarehouseResource(url=warehouse_url(root)),
+            "io_manager": dg.FilesystemIOManager(base_dir=str(root / "storage")),
+        },
+    )
+
+
+def run_nightly(
+    defs: dg.Definitions,
+    as_of: dt.date = AS_OF,
+    instance: dg.DagsterInstance | None = None,
+    **dormancy_config: str,
+) -> dg.ExecuteInProcessResult:
+    """One run of the nightly job; `dormancy_config` adds e.g. rules_path."""
+    config = {"as_of": as_of.isoformat(), **dormancy_config}
+    return defs.resolve_job_def("nightly").execute_in_process(
+        run_config={"ops": {"customer_dormancy": {"config": config}}},
+        instance=instance or dg.DagsterInstance.ephemeral(),
+        raise_on_error=False,
+    )
+
+
+def read_tables(root: Path, *names: str) -> dict[str, pd.DataFrame]:
+    engine = make_engine(warehouse_url(root))
+    try:
+        return {name: read_table(engine, name) for name in names}
+    finally:
+        engine.dispose()
