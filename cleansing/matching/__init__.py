@@ -8,20 +8,27 @@ Pure pandas/numpy: no I/O, no orchestration.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from .blocking import PASSES, describe_passes, generate_candidates
-from .clustering import cluster_records
+from .clustering import Edges, cluster_records
 from .config import MatchConfig
 from .ids import assign_customer_ids
 from .records import Records, prepare_records
 from .scoring import score_pairs
 from .survivorship import golden_records
 
-__all__ = ["MatchConfig", "MatchResult", "assign_customer_ids", "match_companies"]
+__all__ = [
+    "CROSSWALK_COLUMNS",
+    "CUSTOMER_COLUMNS",
+    "MatchConfig",
+    "MatchResult",
+    "assign_customer_ids",
+    "match_companies",
+]
 
 CUSTOMER_COLUMNS = (
     "customer_id",
@@ -52,14 +59,27 @@ CROSSWALK_COLUMNS = (
 
 @dataclass(frozen=True)
 class MatchResult:
-    """Everything 名寄せ decided, with the evidence to audit it."""
+    """Everything 名寄せ decided, with the evidence to audit it.
+
+    - pairs: every scored candidate pair (record_key_l < record_key_r, passes, features, score,
+      decision, reason, cannot_link, cut_by_guard: a merge edge the chaining guard dropped);
+    - crosswalk: one row per input record, sorted by record_key, with its customer_id and the
+      strongest kept merge edge that tied it in (match_reason 'singleton', match_score NaN if
+      none);
+    - customers: one golden record per customer, sorted by customer_id;
+    - review: 'review' pairs whose records ended in different customers, best score first, with
+      both customer ids;
+    - merged_ids: previous customer ids retired because their records merged into another;
+    - stats: counts; candidate_pairs sums the passes' pairs before deduplication, pairs_compared
+      counts the distinct pairs scored.
+    """
 
     pairs: pd.DataFrame
     crosswalk: pd.DataFrame
     customers: pd.DataFrame
     review: pd.DataFrame
     merged_ids: pd.DataFrame
-    stats: dict[str, int] = field(default_factory=dict)
+    stats: dict[str, int]
 
 
 def match_companies(
@@ -78,20 +98,22 @@ def match_companies(
     scored = score_pairs(records, candidates, config.scoring)
 
     merge = (scored["decision"] == "merge").to_numpy()
-    edges = scored[merge]
+    left, right = scored["left"].to_numpy(), scored["right"].to_numpy()
+    # Conflicting corporate numbers are enforced through the number each group carries, which
+    # also covers pairs never compared; the guard needs only the other cannot-links.
+    conflict = (scored["cannot_link"] & (scored["corporate_number"] != "conflict")).to_numpy()
     cluster = cluster_records(
         len(records),
-        edges["left"].to_numpy(),
-        edges["right"].to_numpy(),
-        edges["score"].to_numpy(),
+        Edges(left[merge], right[merge]),
+        scored["score"].to_numpy()[merge],
+        Edges(left[conflict], right[conflict]),
         records.codes["corporate_number"],
     )
     frame = records.frame
     ids, merged_ids = assign_customer_ids(
         pd.DataFrame({"record_key": frame["record_key"], "cluster": cluster}), previous_map
     )
-    customer_id = ids.reindex(cluster).to_numpy()
-    left, right = scored["left"].to_numpy(), scored["right"].to_numpy()
+    customer_id = pd.array(ids.reindex(cluster).to_numpy(), dtype="str")
     together = cluster[left] == cluster[right]
     pairs = _pairs_frame(records, scored, cut_by_guard=merge & ~together)
     in_review = (scored["decision"] == "review").to_numpy() & ~together

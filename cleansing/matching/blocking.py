@@ -5,10 +5,13 @@ propose pairs that share something, and their union is scored. Exact passes pair
 the same key. Two fuzzy passes work on *distinct* name keys (far fewer than records) and
 expand the key pairs to record pairs afterwards:
 
-- ``name_edit`` pairs keys within one edit of each other exactly (deletion neighbourhood: two
-  strings are within one substitution, insertion, deletion or swap iff they share a
-  one-deletion variant, the key itself counting as its own variant), so a single typo is never
-  missed however short or common the name;
+- ``name_edit`` pairs keys within one edit of each other, exactly: two strings are within one
+  substitution, insertion, deletion or adjacent swap iff they share a one-deletion variant
+  (the key itself counting as its own variant). It covers pairs whose longer key has
+  ``edit_min_len`` characters; a typo in a shorter name can only merge when corroborated, and
+  the phone, kana and postal-code passes find those pairs (``postal_name`` blocks on the
+  postal code with the name's first and with its last characters, one of which a single typo
+  leaves intact);
 - ``name_ngram`` pairs long keys sharing one of their rarest character n-grams, which catches
   variants further apart than one edit while common grams (商事, 工業) stay out.
 
@@ -25,6 +28,7 @@ import pandas as pd
 
 from .config import BlockingConfig
 from .records import Records
+from .substrings import deletion_variants, ngrams
 
 PASSES = (
     "corporate_number",
@@ -35,7 +39,7 @@ PASSES = (
     "name_edit",
     "name_ngram",
 )
-PASS_BIT = {name: 1 << position for position, name in enumerate(PASSES)}
+PASS_BIT = {name: 1 << position for position, name in enumerate(PASSES)}  # pair pass bitmask
 
 
 @dataclass(frozen=True)
@@ -53,10 +57,16 @@ def generate_candidates(records: Records, config: BlockingConfig) -> Candidates:
     """Run every blocking pass and union their pairs, each pair once."""
     n = len(records)
     codes = records.codes
+    name_key = records.frame["name_key"]
+    affix = config.postal_affix_len
     postal_name = _codes(
-        records.frame["postal_code"]
-        + "|"
-        + records.frame["name_key"].str.slice(0, config.postal_prefix_len)
+        pd.concat(
+            [
+                records.frame["postal_code"] + "|<" + name_key.str.slice(0, affix),
+                records.frame["postal_code"] + "|>" + name_key.str.slice(-affix),
+            ],
+            ignore_index=True,
+        )
     )
     everyone = np.arange(n, dtype=np.int64)
     found: dict[str, tuple[np.ndarray, np.ndarray, int]] = {
@@ -64,25 +74,26 @@ def generate_candidates(records: Records, config: BlockingConfig) -> Candidates:
         "corporate_number": (*_star_pairs(codes["corporate_number"]), 0),
         "name_key": _block_pairs(codes["name_key"], everyone, config.max_block_size),
         "phone": _block_pairs(codes["phone"], everyone, config.max_block_size),
-        "postal_name": _block_pairs(postal_name, everyone, config.max_block_size),
+        "postal_name": _distinct(
+            *_block_pairs(postal_name, np.r_[everyone, everyone], config.max_block_size), n
+        ),
         "kana_key": _block_pairs(codes["kana_key"], everyone, config.max_block_size),
     }
-    keys = pd.Series(records.values["name_key"], dtype="str")
-    long_keys = keys.where(keys.str.len() >= config.ngram_min_len)
+    keys = records.values["name_key"]
     for name, (key, block), max_size in (
-        ("name_edit", _deletion_variants(keys), config.max_edit_block_size),
+        (
+            "name_edit",
+            deletion_variants(keys, config.edit_min_len),
+            config.max_edit_block_size,
+        ),
         (
             "name_ngram",
-            _rarest_ngrams(long_keys, config.ngram_size, config.ngrams_per_key),
+            _rarest(*ngrams(keys, config.ngram_size, config.ngram_min_len), config.ngrams_per_key),
             config.max_ngram_block_size,
         ),
     ):
-        key_left, key_right, skipped = _block_pairs(block, key, max_size)
-        key_pair = np.unique(key_left * len(keys) + key_right)  # keys often share several grams
-        found[name] = (
-            *_expand_key_pairs(key_pair // len(keys), key_pair % len(keys), codes["name_key"]),
-            skipped,
-        )
+        key_left, key_right, skipped = _distinct(*_block_pairs(block, key, max_size), len(keys))
+        found[name] = (*_expand_key_pairs(key_left, key_right, codes["name_key"]), skipped)
 
     left, right, passes = _union(
         np.concatenate([pairs[0] for pairs in found.values()]),
@@ -124,15 +135,21 @@ def describe_passes(passes: np.ndarray) -> pd.Categorical:
         "+".join(name for name in PASSES if mask & PASS_BIT[name])
         for mask in range(1 << len(PASSES))
     ]
-    return pd.Categorical.from_codes(passes, labels)
+    return pd.Categorical.from_codes(passes, labels).remove_unused_categories()
 
 
 def _codes(values: pd.Series) -> np.ndarray:
     return pd.factorize(values)[0]
 
 
-def _lengths(keys: pd.Series) -> np.ndarray:
-    return keys.str.len().fillna(0).to_numpy(dtype=np.int64)
+def _distinct(
+    left: np.ndarray, right: np.ndarray, skipped: int, n: int
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """Pairs found by several blocks of one pass (keys sharing several grams), counted once."""
+    if len(left) == 0:
+        return left, right, skipped
+    pair_code = np.unique(left * n + right)
+    return pair_code // n, pair_code % n, skipped
 
 
 def _block_pairs(
@@ -196,42 +213,26 @@ def _expand_key_pairs(
     return np.minimum(a, b).astype(np.int64), np.maximum(a, b).astype(np.int64)
 
 
-def _deletion_variants(keys: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """(key index, variant code) for each key itself and each of its one-deletion variants."""
-    lengths = _lengths(keys)
-    index = [np.arange(len(keys))]
-    variants = [keys]
-    for position in range(int(lengths.max(initial=0))):
-        chosen = np.flatnonzero(lengths > position)
-        sub = keys.iloc[chosen]
-        index.append(chosen)
-        variants.append(sub.str.slice(0, position) + sub.str.slice(position + 1))
-    return np.concatenate(index), _codes(pd.concat(variants, ignore_index=True))
-
-
-def _rarest_ngrams(keys: pd.Series, size: int, per_key: int) -> tuple[np.ndarray, np.ndarray]:
-    """(key index, gram code) for the `per_key` rarest n-grams of each key.
+def _rarest(key: np.ndarray, gram: np.ndarray, per_key: int) -> tuple[np.ndarray, np.ndarray]:
+    """The `per_key` rarest grams of each key.
 
     Rarity counts distinct keys containing the gram; ties break on the gram code so that two
-    keys sharing grams rank them identically. Missing keys yield no grams.
+    keys sharing grams rank them identically. Two integer sorts instead of a lexsort.
     """
-    lengths = _lengths(keys)
-    index, grams = [], []
-    for start in range(max(int(lengths.max(initial=0)) - size + 1, 0)):
-        chosen = np.flatnonzero(lengths >= start + size)
-        index.append(chosen)
-        grams.append(keys.iloc[chosen].str.slice(start, start + size))
-    if not index:
-        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-    key = np.concatenate(index)
-    gram = _codes(pd.concat(grams, ignore_index=True))
+    if len(key) == 0:
+        return key, gram
+    gram = pd.factorize(gram)[0]
     width = int(gram.max()) + 1
-    distinct = np.unique(key * width + gram)
-    key, gram = distinct // width, distinct % width
-    frequency = np.bincount(gram)
-    order = np.lexsort((gram, frequency[gram], key))
-    key, gram = key[order], gram[order]
+    code = np.sort(key * width + gram)
+    code = code[np.r_[True, code[1:] != code[:-1]]]  # each gram once per key
+    key, gram = code // width, code % width
+    frequency = np.bincount(gram, minlength=width)
+    by_rarity = np.lexsort((np.arange(width), frequency))
+    rank = np.empty(width, dtype=np.int64)
+    rank[by_rarity] = np.arange(width)
+    code = np.sort(key * width + rank[gram])
+    key, gram_rank = code // width, code % width
     first = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
-    rank = np.arange(len(key)) - np.repeat(first, np.diff(np.r_[first, len(key)]))
-    keep = rank < per_key
-    return key[keep], gram[keep]
+    position = np.arange(len(key)) - np.repeat(first, np.diff(np.r_[first, len(key)]))
+    keep = position < per_key
+    return key[keep], by_rarity[gram_rank[keep]]

@@ -1,24 +1,29 @@
 """Clusters of records from merge edges, with a guard against chaining.
 
 Transitive closure is what makes 名寄せ useful (A~B and B~C put A, B, C together) and also what
-makes it dangerous: a chain of individually plausible edges can join two companies whose valid
-法人番号 differ. Such a cluster is provably wrong, so the guard repairs it.
+makes it dangerous: a chain of individually plausible edges, typically through a name-only
+record, can join two companies that are provably different. A cluster must therefore never hold
+two different valid 法人番号, nor the two ends of a pair scored as a conflict (cannot-link:
+different valid numbers, or same name but different prefecture and phone).
 
 Algorithm:
 
 1. Connected components over all merge edges (scipy, linear time).
-2. Components holding more than one distinct valid 法人番号 are "offending"; typically a handful.
+2. Components that hold two distinct valid numbers or both ends of a cannot-link pair are
+   "offending"; usually a small part of the graph.
 3. Only inside offending components, the merge edges are replayed strongest first (score
-   descending, ties by record position) through a union-find in which each group carries the
-   valid number it contains, if any. An edge that would join two groups carrying different
-   numbers is cut. This keeps every strong edge and drops exactly the weakest links whose
-   addition would put conflicting records together (Kruskal's maximum spanning forest with a
-   cannot-link constraint), so records without a number follow their strongest ties.
+   descending, ties by record position) through a union-find whose groups carry their valid
+   number and the records they cannot link with. An edge that would put conflicting records
+   together is cut. This keeps every strong edge and drops exactly the weakest links whose
+   addition would join conflicting records (Kruskal's maximum spanning forest with cannot-link
+   constraints), so records without evidence of their own follow their strongest ties.
 4. Cluster labels are the smallest record position in each cluster, which is order-independent
    because records are sorted by record key.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -26,58 +31,100 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 
+@dataclass(frozen=True)
+class Edges:
+    """Record pairs given by positions, left < right."""
+
+    left: np.ndarray
+    right: np.ndarray
+
+
 def cluster_records(
-    n: int, left: np.ndarray, right: np.ndarray, score: np.ndarray, corporate: np.ndarray
+    n: int, merges: Edges, score: np.ndarray, cannot_link: Edges, corporate: np.ndarray
 ) -> np.ndarray:
-    """Cluster label per record from merge edges (left, right, score).
+    """Cluster label per record from scored merge edges, respecting the guard.
 
     `corporate` holds each record's valid 法人番号 code (-1 when none).
     """
-    graph = coo_matrix((np.ones(len(left), dtype=np.int8), (left, right)), shape=(n, n))
+    graph = coo_matrix(
+        (np.ones(len(merges.left), dtype=np.int8), (merges.left, merges.right)), shape=(n, n)
+    )
     _, component = connected_components(graph, directed=False)
-    offending = _offending(component, corporate)
+    linked = component[cannot_link.left] == component[cannot_link.right]
+    cannot_link = Edges(cannot_link.left[linked], cannot_link.right[linked])
+    offending = _offending(component, corporate, cannot_link)
     if len(offending):
-        inside = np.isin(component[left], offending)
-        component = _split(component, left[inside], right[inside], score[inside], corporate)
+        inside = np.isin(component[merges.left], offending)
+        blocked = np.isin(component[cannot_link.left], offending)
+        component = _split(
+            component,
+            Edges(merges.left[inside], merges.right[inside]),
+            score[inside],
+            Edges(cannot_link.left[blocked], cannot_link.right[blocked]),
+            corporate,
+        )
     return pd.Series(np.arange(n)).groupby(component).transform("min").to_numpy()
 
 
-def _offending(component: np.ndarray, corporate: np.ndarray) -> np.ndarray:
-    """Components holding two or more distinct valid corporate numbers."""
+def _offending(component: np.ndarray, corporate: np.ndarray, cannot_link: Edges) -> np.ndarray:
+    """Components with two distinct valid corporate numbers or a cannot-link pair inside."""
     numbered = corporate >= 0
     holders = pd.DataFrame({"component": component[numbered], "number": corporate[numbered]})
     distinct = holders.drop_duplicates().groupby("component").size()
-    return distinct.index[distinct > 1].to_numpy()
+    return np.union1d(distinct.index[distinct > 1].to_numpy(), component[cannot_link.left])
 
 
 def _split(
     component: np.ndarray,
-    left: np.ndarray,
-    right: np.ndarray,
+    merges: Edges,
     score: np.ndarray,
+    cannot_link: Edges,
     corporate: np.ndarray,
 ) -> np.ndarray:
     """Re-cluster offending components by constrained Kruskal (see module docstring).
 
-    A Python loop, but only over the edges of the few offending components.
+    A Python loop, but only over the edges of the few offending components; nodes are
+    renumbered 0..m-1 so that the union-find lives in plain lists.
     """
-    nodes = np.unique(np.r_[left, right])
-    parent = {int(node): int(node) for node in nodes}
-    number = {int(node): int(corporate[node]) for node in nodes}
+    nodes = np.unique(np.r_[merges.left, merges.right])
+    parent = list(range(len(nodes)))
+    number = corporate[nodes].tolist()
+    members = [{node} for node in parent]
+    forbidden: list[set[int]] = [set() for _ in parent]
+    for a, b in _local(nodes, cannot_link.left, cannot_link.right):
+        forbidden[a].add(b)
+        forbidden[b].add(a)
 
     def find(node: int) -> int:
-        while parent[node] != node:
-            parent[node] = parent[parent[node]]
-            node = parent[node]
-        return node
+        root = node
+        while parent[root] != root:
+            root = parent[root]
+        while parent[node] != root:
+            parent[node], node = root, parent[node]
+        return root
 
-    for edge in np.lexsort((right, left, -score)):
-        a, b = find(int(left[edge])), find(int(right[edge]))
+    order = np.lexsort((merges.right, merges.left, -score))
+    for a, b in _local(nodes, merges.left[order], merges.right[order]):
+        a, b = find(a), find(b)
         if a == b or (number[a] >= 0 and number[b] >= 0 and number[a] != number[b]):
+            continue
+        if len(members[a]) < len(members[b]):
+            a, b = b, a
+        if not forbidden[a].isdisjoint(members[b]):
             continue
         parent[b] = a
         number[a] = max(number[a], number[b])
+        members[a] |= members[b]
+        forbidden[a] |= forbidden[b]
+        members[b] = forbidden[b] = set()
 
     relabelled = component.copy()
-    relabelled[nodes] = component.max() + 1 + np.array([find(int(node)) for node in nodes])
+    relabelled[nodes] = component.max() + 1 + np.array([find(node) for node in range(len(nodes))])
     return relabelled
+
+
+def _local(nodes: np.ndarray, left: np.ndarray, right: np.ndarray) -> zip:
+    """Pairs renumbered to positions in `nodes`, as Python ints for the union-find loop."""
+    return zip(
+        np.searchsorted(nodes, left).tolist(), np.searchsorted(nodes, right).tolist(), strict=True
+    )

@@ -30,7 +30,9 @@ def assign_customer_ids(
     """
     first_key = clusters.groupby("cluster")["record_key"].min()
     if previous_map is None or previous_map.empty:
-        return _fresh_ids(first_key, taken=set()), pd.DataFrame(columns=list(MERGED_COLUMNS))
+        return _fresh_ids(first_key, taken=set()), pd.DataFrame(
+            columns=list(MERGED_COLUMNS), dtype="str"
+        )
 
     previous = pd.Series(
         previous_map["customer_id"].to_numpy(),
@@ -41,40 +43,44 @@ def assign_customer_ids(
     )
     votes = held.groupby(["cluster", "previous_id"]).size().rename("size").reset_index()
     votes["first_key"] = votes["cluster"].map(first_key)
+    # Integer codes in id order: comparisons and membership tests stay off Python strings.
+    votes["previous"], names = pd.factorize(votes["previous_id"], sort=True)
     kept = _claim(votes)
 
     unclaimed = first_key.index.difference(kept.index)
-    taken = set(previous_map["customer_id"].dropna()) | set(kept)
-    ids = pd.concat([kept, _fresh_ids(first_key[unclaimed], taken)]).sort_index()
-    return ids, _retired(votes, ids)
+    taken = set(previous_map["customer_id"].dropna())
+    fresh = _fresh_ids(first_key[unclaimed], taken)
+    ids = pd.concat([pd.Series(names[kept.to_numpy()], index=kept.index, dtype="str"), fresh])
+    ids = ids.sort_index()
+    return ids, _retired(votes, kept, ids)
 
 
 def _claim(votes: pd.DataFrame) -> pd.Series:
-    """Previous id kept per cluster, resolved in rounds: every unresolved cluster proposes its
-    best id still free, and each proposed id goes to its strongest proposer."""
-    kept: dict[object, str] = {}
+    """Previous id code kept per cluster, resolved in rounds: every unresolved cluster proposes
+    its best id still free, and each proposed id goes to its strongest proposer."""
+    kept = pd.Series(dtype=np.int64)
     while True:
-        free = votes[~votes["cluster"].isin(kept) & ~votes["previous_id"].isin(kept.values())]
+        free = votes[~votes["cluster"].isin(kept.index) & ~votes["previous"].isin(kept)]
         if free.empty:
-            return pd.Series(kept, dtype="str").rename_axis("cluster")
+            return kept.rename_axis("cluster")
         proposals = free.sort_values(
-            ["cluster", "size", "previous_id"], ascending=[True, False, True]
+            ["cluster", "size", "previous"], ascending=[True, False, True]
         ).drop_duplicates("cluster")
         winners = proposals.sort_values(
-            ["previous_id", "size", "first_key"], ascending=[True, False, True]
-        ).drop_duplicates("previous_id")
-        kept.update(zip(winners["cluster"], winners["previous_id"], strict=True))
+            ["previous", "size", "first_key"], ascending=[True, False, True]
+        ).drop_duplicates("previous")
+        kept = pd.concat([kept, winners.set_index("cluster")["previous"]])
 
 
-def _retired(votes: pd.DataFrame, ids: pd.Series) -> pd.DataFrame:
+def _retired(votes: pd.DataFrame, kept: pd.Series, ids: pd.Series) -> pd.DataFrame:
     """Previous ids kept by no cluster, each mapped to the customer holding most of its records
     (ties: smallest surviving id)."""
-    lost = votes[~votes["previous_id"].isin(ids.to_numpy())].assign(
+    lost = votes[~votes["previous"].isin(kept)].assign(
         surviving_id=lambda frame: frame["cluster"].map(ids)
     )
     merged = lost.sort_values(
-        ["previous_id", "size", "surviving_id"], ascending=[True, False, True]
-    ).drop_duplicates("previous_id")
+        ["previous", "size", "surviving_id"], ascending=[True, False, True]
+    ).drop_duplicates("previous")
     return merged.rename(columns={"previous_id": "retired_id"})[list(MERGED_COLUMNS)].reset_index(
         drop=True
     )
@@ -83,7 +89,7 @@ def _retired(votes: pd.DataFrame, ids: pd.Series) -> pd.DataFrame:
 def _fresh_ids(first_key: pd.Series, taken: set[str]) -> pd.Series:
     """'C' + 10 hex of sha1(smallest record key), salted when it clashes with an id in use.
 
-    40 bits clash about once per million clusters; a clash is settled in favour of the unsalted
+    40 bits start to clash around a million clusters; a clash is settled in favour of the unsalted
     id, then the smaller key, so existing ids never move.
     """
     keys = first_key.sort_values()

@@ -7,24 +7,29 @@ agrees), and two different valid 法人番号 are never the same company. The co
 weighted mean over the features both records carry) ranks edges for the chaining guard and
 gates the review of weak names.
 
-Rules, first match wins:
+Rules, first match wins (decision, example reason):
 
-1. both 法人番号 valid and different          -> no_match 'conflict:corporate_number'
-2. both 法人番号 valid and equal              -> merge    'corporate_number_equal'
-3. name/kana agrees but prefecture and phone both differ -> no_match 'conflict:prefecture+phone'
-4. name_key equal, prefecture differs, or nothing agrees and two of phone, postal code and
-   address differ (a same-name company nearby) -> review 'name_exact+conflict:prefecture'
-5. name_key equal                             -> merge    'name_exact[+evidence]'
-6. fuzzy name or equal kana + corroboration, prefecture not different
-                                              -> merge    'name_fuzzy(0.93)+postal_equal'
-7. long name, within fuzzy_max_edits insertions/deletions, very close, no known field differs
-   (prefecture, phone, postal code, address, reading)                          -> merge    'name_fuzzy(0.94)+long_name'
-8. fuzzy name or equal kana, corroborated, or close (name_sim >= review_name_sim or equal
-   kana) with nothing differing               -> review
-9. weak name corroborated, score >= review_score -> review
-10. otherwise                                 -> no_match
-Corroboration is an equal phone, an equal postal code, a similar address or, for a fuzzy
-name, an equal reading.
+1. both 法人番号 valid and different -> no_match 'conflict:corporate_number'
+2. both 法人番号 valid and equal -> merge 'corporate_number_equal'
+3. names equal, fuzzy or read alike, but prefecture and phone both differ (a namesake)
+   -> no_match 'conflict:prefecture+phone'
+4. name_key equal but prefecture differs, or nothing agrees and two of phone, postal code and
+   address differ -> review 'name_exact+conflict:prefecture'
+5. name_key equal -> merge 'name_exact' (+ agreeing evidence, e.g. '+phone_equal')
+6. fuzzy name or equal reading, corroborated, prefecture not different
+   -> merge 'name_fuzzy(0.75)+phone_equal'
+7. long name differing only by fuzzy_max_edits inserted/deleted characters, very close, and no
+   known field differs (prefecture, phone, postal code, address, reading)
+   -> merge 'name_fuzzy(0.97)+long_name'
+8. fuzzy name or equal reading, corroborated (so the prefecture differs), or equal reading
+   with nothing differing -> review
+9. weak name, corroborated, score >= review_score -> review 'name_weak(0.50)+phone_equal'
+10. otherwise -> no_match, the reason listing what was seen ('name_fuzzy(0.83)')
+
+Corroboration is an equal phone, an equal postal code, a similar address or, for a fuzzy name,
+an equal reading. A fuzzy name is within fuzzy_max_edits edits (names from fuzzy_min_len
+characters) or at least fuzzy_name_sim similar. Rules 1 and 3 mark the pair cannot-link for
+the chaining guard.
 """
 
 from __future__ import annotations
@@ -44,10 +49,12 @@ DECISIONS = ("no_match", "review", "merge")
 NO_MATCH, REVIEW, MERGE = range(3)
 
 _HEADS = ("", "conflict:corporate_number", "corporate_number_equal", "conflict:prefecture+phone")
+CORPORATE_CONFLICT, CORPORATE_EQUAL, NAMESAKE_CONFLICT = 1, 2, 3
 EXACT, FUZZY, KANA, WEAK, MISSING = range(5)
 _EVIDENCE = ("phone_equal", "postal_equal", "address_similar", "kana_equal")
 _EXTRAS = (
     "long_name",
+    "branch_office",
     "conflict:prefecture",
     "conflict:phone",
     "conflict:postal",
@@ -63,17 +70,27 @@ def score_pairs(records: Records, candidates: Candidates, config: ScoringConfig)
     def equal(column: str) -> np.ndarray:
         return _equal(codes[column][left], codes[column][right])
 
-    def compare(column: str, scorer: Callable, identical: float) -> np.ndarray:
-        return _compare(
-            codes[column][left], codes[column][right], values[column], scorer, identical
-        )
+    def compare(column: str, *scorers: tuple[Callable, float]) -> list[np.ndarray]:
+        return _compare(codes[column][left], codes[column][right], values[column], scorers)
 
-    name_sim = compare("name_key", Indel.normalized_similarity, 1.0)
-    name_edits = compare("name_key", OSA.distance, 0.0)
-    kana_sim = compare("kana_key", Indel.normalized_similarity, 1.0)
-    address_sim = compare("address", Indel.normalized_similarity, 1.0)
+    similarity = (Indel.normalized_similarity, 1.0)
+    name_sim, name_edits = compare("name_key", similarity, (OSA.distance, 0.0))
+    [kana_sim] = compare("kana_key", similarity)
+    [address_sim] = compare("address", similarity)
     corporate = equal("corporate_number")
-    phone, postal, prefecture = equal("phone"), equal("postal_code"), equal("prefecture")
+    seen = {
+        "phone": equal("phone"),
+        "postal": equal("postal_code"),
+        "prefecture": equal("prefecture"),
+        "address": _agreement(address_sim, config.address_sim),
+    }
+    # A branch office sits elsewhere with its own phone: for a pair involving a branch record,
+    # differing location fields are no evidence of another company and count as unknown.
+    branch = records.frame["branch"].notna().to_numpy()
+    excused = branch[left] | branch[right]
+    location = {
+        name: np.where(excused & (value == 0), np.nan, value) for name, value in seen.items()
+    }
     key_length = pd.Series(values["name_key"], dtype="str").str.len().to_numpy(dtype=np.int64)
     key_length = np.r_[key_length, 0]  # code -1 (missing) reads the trailing 0
     lengths = np.sort(
@@ -87,23 +104,21 @@ def score_pairs(records: Records, candidates: Candidates, config: ScoringConfig)
             (weights.name, name_sim),
             (weights.kana, kana_sim),
             (weights.corporate_number, corporate),
-            (weights.phone, phone),
-            (weights.postal, postal),
-            (weights.address, address_sim),
-            (weights.prefecture, prefecture),
+            (weights.phone, location["phone"]),
+            (weights.postal, location["postal"]),
+            (weights.address, np.where(np.isnan(location["address"]), np.nan, address_sim)),
+            (weights.prefecture, location["prefecture"]),
         ]
     )
-    decision, reason = _decide(
+    decision, cannot_link, reason = _decide(
         config,
         name_sim=name_sim,
         name_edits=name_edits,
         lengths=lengths,
         kana=_agreement(kana_sim, config.kana_sim),
-        address=_agreement(address_sim, config.address_sim),
         corporate=corporate,
-        phone=phone,
-        postal=postal,
-        prefecture=prefecture,
+        location=location,
+        branch_office=excused & np.stack([value == 0 for value in seen.values()]).any(axis=0),
         score=score,
     )
     return pd.DataFrame(
@@ -112,19 +127,20 @@ def score_pairs(records: Records, candidates: Candidates, config: ScoringConfig)
             "right": right,
             "passes": candidates.passes,
             "name_sim": name_sim,
-            "name_edits": pd.array(np.where(np.isnan(name_edits), np.nan, name_edits), "Int64"),
+            "name_edits": pd.array(name_edits, dtype="Int64"),
             "kana_sim": kana_sim,
             "corporate_number": pd.Categorical.from_codes(
                 np.where(np.isnan(corporate), 0, np.where(corporate == 1, 1, 2)),
                 ["missing", "agree", "conflict"],
             ),
-            "phone_equal": _nullable_bool(phone),
-            "postal_equal": _nullable_bool(postal),
+            "phone_equal": _nullable_bool(seen["phone"]),
+            "postal_equal": _nullable_bool(seen["postal"]),
             "address_sim": address_sim,
-            "prefecture_conflict": prefecture == 0,
+            "prefecture_conflict": seen["prefecture"] == 0,
             "score": score,
             "decision": pd.Categorical.from_codes(decision, DECISIONS),
             "reason": reason,
+            "cannot_link": cannot_link,
         }
     )
 
@@ -136,19 +152,20 @@ def _decide(
     name_edits: np.ndarray,
     lengths: np.ndarray,
     kana: np.ndarray,
-    address: np.ndarray,
     corporate: np.ndarray,
-    phone: np.ndarray,
-    postal: np.ndarray,
-    prefecture: np.ndarray,
+    location: dict[str, np.ndarray],
+    branch_office: np.ndarray,
     score: np.ndarray,
-) -> tuple[np.ndarray, pd.Categorical]:
-    """Apply the module's rule table; return decision codes and reasons.
+) -> tuple[np.ndarray, np.ndarray, pd.Categorical]:
+    """Apply the module's rule table; return decision codes, cannot-link flags and reasons.
 
-    Agreement arrays hold 1.0 agree, 0.0 differ, NaN unknown; `lengths` holds the shorter and
-    the longer name key length.
+    Agreement arrays hold 1.0 agree, 0.0 differ, NaN unknown; `location` holds phone, postal,
+    prefecture and address agreement with branch-excused differences already unknown;
+    `lengths` holds the shorter and the longer name key length.
     """
     shorter, longer = lengths
+    phone, postal = location["phone"], location["postal"]
+    prefecture, address = location["prefecture"], location["address"]
     exact = name_edits == 0
     fuzzy = ~exact & (
         ((name_edits <= config.fuzzy_max_edits) & (shorter >= config.fuzzy_min_len))
@@ -176,31 +193,28 @@ def _decide(
     namesake_nearby = exact & (
         pref_conflict | ((location_conflicts.sum(axis=0) >= 2) & ~corroborated)
     )
-    close_enough = (name_sim >= config.review_name_sim) | (level == KANA)
-    rules = [
-        (corporate == 0, NO_MATCH, 1),
-        (corporate == 1, MERGE, 2),
-        ((level <= KANA) & pref_conflict & phone_conflict, NO_MATCH, 3),
-        (namesake_nearby, REVIEW, 0),
-        (exact, MERGE, 0),
-        (similar & corroborated & ~pref_conflict, MERGE, 0),
-        (long_close, MERGE, 0),
-        (similar & (corroborated | (close_enough & ~contradicted)), REVIEW, 0),
-        (corroborated & (score >= config.review_score), REVIEW, 0),
+    rules = [  # (condition, decision, head reason), numbered as in the module docstring
+        (corporate == 0, NO_MATCH, CORPORATE_CONFLICT),  # 1
+        (corporate == 1, MERGE, CORPORATE_EQUAL),  # 2
+        ((level <= KANA) & pref_conflict & phone_conflict, NO_MATCH, NAMESAKE_CONFLICT),  # 3
+        (namesake_nearby, REVIEW, 0),  # 4
+        (exact, MERGE, 0),  # 5
+        (similar & corroborated & ~pref_conflict, MERGE, 0),  # 6
+        (long_close, MERGE, 0),  # 7
+        ((similar & corroborated) | ((level == KANA) & ~contradicted), REVIEW, 0),  # 8
+        (corroborated & (score >= config.review_score), REVIEW, 0),  # 9
     ]
-    conditions = [condition for condition, _, _ in rules]
-    decision = np.select(conditions, [d for _, d, _ in rules], NO_MATCH)
-    head = np.select(conditions, [h for _, _, h in rules], 0)
+    # The number of the first matching rule; 0 for "otherwise" (rule 10).
+    rule = np.select([condition for condition, _, _ in rules], np.arange(1, len(rules) + 1), 0)
+    decision = np.array([NO_MATCH] + [d for _, d, _ in rules])[rule]
+    head = np.array([0] + [h for _, _, h in rules])[rule]
 
     explained = decision != MERGE
     extras = np.vstack(
-        [
-            long_close & (decision == MERGE),
-            pref_conflict & explained,
-            location_conflicts & explained,
-        ]
+        [rule == 7, branch_office, pref_conflict & explained, location_conflicts & explained]
     )
-    return decision, _reasons(head, level, name_sim, evidence, extras)
+    cannot_link = np.isin(head, (CORPORATE_CONFLICT, NAMESAKE_CONFLICT))
+    return decision, cannot_link, _reasons(head, level, name_sim, evidence, extras)
 
 
 def _reasons(
@@ -210,30 +224,32 @@ def _reasons(
     evidence: np.ndarray,
     extras: np.ndarray,
 ) -> pd.Categorical:
-    """Reasons, formatted once per distinct combination of their integer parts."""
-    plain = head == 0
-    percent = np.where(
-        plain & np.isin(level, (FUZZY, WEAK)), np.round(np.nan_to_num(name_sim) * 100), 0
-    )
-    evidence_bits = (evidence * (1 << np.arange(len(_EVIDENCE)))[:, None]).sum(axis=0) * plain
-    extra_bits = (extras * (1 << np.arange(len(_EXTRAS)))[:, None]).sum(axis=0) * plain
-    level = np.where(plain, level, 0)
-    code = (
-        ((head * 5 + level) * 101 + percent.astype(np.int64)) * (1 << len(_EVIDENCE))
-        + evidence_bits
-    ) * (1 << len(_EXTRAS)) + extra_bits
-    inverse, distinct = pd.factorize(code)
+    """Reasons, formatted once per distinct combination of their integer parts.
+
+    A head reason is coded as its negated index; otherwise the code packs the name level, the
+    name similarity in percent (fuzzy and weak names only) and the evidence and extra bits.
+    """
+    percent = np.rint(np.nan_to_num(name_sim) * 100).astype(np.int64)
+    percent *= (level == FUZZY) | (level == WEAK)
+    detail = (level * 101 + percent) << (len(_EVIDENCE) + len(_EXTRAS))
+    detail |= _packed(evidence) << len(_EXTRAS)
+    detail |= _packed(extras)
+    inverse, distinct = pd.factorize(np.where(head == 0, detail, -head))
     labels, relabel = np.unique([_reason(int(c)) for c in distinct], return_inverse=True)
     return pd.Categorical.from_codes(relabel[inverse], labels)
 
 
+def _packed(flags: np.ndarray) -> np.ndarray:
+    """The rows (at most 8) of a boolean matrix as the bits of one integer per column."""
+    return np.packbits(flags, axis=0, bitorder="little")[0].astype(np.int64)
+
+
 def _reason(code: int) -> str:
+    if code < 0:
+        return _HEADS[-code]
     code, extra_bits = divmod(code, 1 << len(_EXTRAS))
     code, evidence_bits = divmod(code, 1 << len(_EVIDENCE))
-    code, percent = divmod(code, 101)
-    head, level = divmod(code, 5)
-    if head:
-        return _HEADS[head]
+    level, percent = divmod(code, 101)
     name = (
         "name_exact",
         f"name_fuzzy({percent / 100:.2f})",
@@ -261,21 +277,30 @@ def _compare(
     left: np.ndarray,
     right: np.ndarray,
     values: np.ndarray,
-    scorer: Callable,
-    identical: float,
-) -> np.ndarray:
-    """Score aligned string pairs given as codes; NaN when either side is unknown.
+    scorers: tuple[tuple[Callable, float], ...],
+) -> list[np.ndarray]:
+    """Score aligned string pairs given as codes with each (scorer, value when identical);
+    NaN when either side is unknown.
 
-    Identical codes take `identical` without calling the scorer: exact passes make them common.
+    Each distinct pair of strings is scored once: identical codes (common, from the exact
+    passes) take the given value, and record pairs expanded from one key pair share a score.
     """
     known = (left >= 0) & (right >= 0)
-    out = np.where(known, identical, np.nan)
     differ = np.flatnonzero(known & (left != right))
-    if len(differ):
-        out[differ] = process.cpdist(
-            values[left[differ]], values[right[differ]], scorer=scorer, dtype=np.float64, workers=-1
+    pair_index, distinct = pd.factorize(left[differ] * len(values) + right[differ])
+    outputs = []
+    for scorer, identical in scorers:
+        out = np.where(known, identical, np.nan)
+        scores = process.cpdist(
+            values[distinct // len(values)],
+            values[distinct % len(values)],
+            scorer=scorer,
+            dtype=np.float64,
+            workers=-1,
         )
-    return out
+        out[differ] = scores[pair_index]
+        outputs.append(out)
+    return outputs
 
 
 def _weighted_mean(parts: list[tuple[float, np.ndarray]]) -> np.ndarray:

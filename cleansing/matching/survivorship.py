@@ -1,10 +1,11 @@
 """Golden record per cluster, by explicit and reproducible rules.
 
 - name, legal_form: the most frequent value (a value several sources agree on is the least
-  likely to be a typo), ties by source priority, then most recent update; name_key follows the
-  record that supplied the name;
+  likely to be a typo), ties by head office first, source priority, then most recent update;
+  name_key follows the record that supplied the name;
 - corporate_number: the valid one (the chaining guard leaves at most one per cluster);
-- every other attribute: the most trusted source that has a value, then the most recent.
+- every other attribute: the most trusted source that has a value, then the most recent;
+  a head-office record always before a branch record, whose phone and address are the branch's.
 
 Every remaining tie falls to the smallest record key, so the result never depends on row order.
 """
@@ -29,15 +30,14 @@ def golden_records(
     records: pd.DataFrame, cluster: np.ndarray, source_priority: list[str]
 ) -> pd.DataFrame:
     """One row per cluster label (the index), from records sorted by record key."""
-    rank = {source: position for position, source in enumerate(source_priority)}
+    priority, sources = _source_priority(records["source"], source_priority)
     ranked = records.assign(
-        cluster=cluster,
-        priority=records["source"].map(rank).fillna(len(rank)).astype(int),
+        cluster=cluster, priority=priority, branch_office=records["branch"].notna()
     )
     # Best record first within each cluster; `kind="stable"` keeps record-key order for ties.
     ranked = ranked.sort_values(
-        ["cluster", "priority", "updated_at"],
-        ascending=[True, True, False],
+        ["cluster", "branch_office", "priority", "updated_at"],
+        ascending=[True, True, True, False],
         na_position="last",
         kind="stable",
     ).reset_index(drop=True)
@@ -52,20 +52,33 @@ def golden_records(
     valid = ranked[ranked["corporate_number_valid"]]
     golden["corporate_number"] = valid.groupby("cluster")["corporate_number"].first()
     golden[list(TRUSTED_COLUMNS)] = grouped[list(TRUSTED_COLUMNS)].first()
-    golden["source_count"] = grouped["source"].nunique()
+    golden["source_count"] = grouped["priority"].nunique()
     golden["record_count"] = grouped.size()
-    golden["sources"] = _source_lists(ranked)
+    golden["sources"] = _source_lists(ranked, sources)
     return golden
 
 
-def _source_lists(ranked: pd.DataFrame) -> np.ndarray:
-    """Comma list of each cluster's sources in priority order, via one bit per source."""
-    names = ranked.drop_duplicates("source").sort_values(["priority", "source"])["source"]
-    bit = pd.Series(1 << np.arange(len(names), dtype=np.int64), index=names.to_numpy())
+def _source_priority(source: pd.Series, listed: list[str]) -> tuple[np.ndarray, list[str]]:
+    """Each record's rank in the trust order (listed sources first, then the others
+    alphabetically), and the sources in that order."""
+    codes, names = pd.factorize(source)
+    order = sorted(
+        names, key=lambda name: (listed.index(name) if name in listed else len(listed), name)
+    )
+    rank = np.array([order.index(name) for name in names], dtype=np.int64)
+    return rank[codes], order
+
+
+def _source_lists(ranked: pd.DataFrame, sources: list[str]) -> np.ndarray:
+    """Comma list of each cluster's sources in trust order, via one bit per source."""
+    if ranked.empty:
+        return np.empty(0, dtype=object)
     starts = np.flatnonzero(np.r_[True, np.diff(ranked["cluster"].to_numpy()) != 0])
-    masks = np.bitwise_or.reduceat(ranked["source"].map(bit).to_numpy(), starts)
+    masks = np.bitwise_or.reduceat(1 << ranked["priority"].to_numpy(), starts)
     inverse, distinct = pd.factorize(masks)
-    labels = [",".join(names[(mask & bit.to_numpy()) > 0]) for mask in distinct]
+    labels = [
+        ",".join(name for bit, name in enumerate(sources) if mask >> bit & 1) for mask in distinct
+    ]
     return np.asarray(labels, dtype=object)[inverse]
 
 

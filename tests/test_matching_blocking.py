@@ -1,0 +1,103 @@
+"""Candidate generation: the guarantees the fuzzy passes promise, and the block-size caps."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from cleansing.matching.blocking import PASS_BIT, generate_candidates
+from cleansing.matching.config import BlockingConfig
+from cleansing.matching.records import INPUT_COLUMNS, prepare_records
+from cleansing.matching.substrings import deletion_variants, ngrams
+
+
+def records_of(name_keys: list[str], **columns: list) -> pd.DataFrame:
+    frame = pd.DataFrame(
+        {
+            "source": "crm",
+            "source_id": [f"{i:03d}" for i in range(len(name_keys))],
+            "name_key": name_keys,
+            "corporate_number_valid": False,
+            **columns,
+        }
+    )
+    return prepare_records(frame.reindex(columns=list(INPUT_COLUMNS)))
+
+
+def found_by(records, config: BlockingConfig, pass_name: str) -> set[tuple[str, str]]:
+    candidates = generate_candidates(records, config)
+    keys = records.frame["name_key"].to_numpy()
+    hit = (candidates.passes & PASS_BIT[pass_name]) > 0
+    return {
+        key_pair(keys[a], keys[b])
+        for a, b in zip(candidates.left[hit], candidates.right[hit], strict=True)
+    }
+
+
+def key_pair(a: str, b: str) -> tuple[str, str]:
+    return (a, b) if a <= b else (b, a)
+
+
+def test_deletion_variant_hashes_match_the_strings():
+    keys = np.array(["山田精密商事", "山田精密商", "アイウエオ", "アウイエオ", "ab"], dtype=object)
+    index, hashes = deletion_variants(keys, 1)
+    by_hash: dict[int, set[str]] = {}
+    for key, code in zip(keys[index], hashes.tolist(), strict=True):
+        by_hash.setdefault(code, set()).add(key)
+    expected: dict[str, set[str]] = {}
+    for key in keys:
+        for variant in [key] + [key[:p] + key[p + 1 :] for p in range(len(key))]:
+            expected.setdefault(variant, set()).add(key)
+    assert sorted(map(sorted, by_hash.values())) == sorted(map(sorted, expected.values()))
+
+
+def test_ngram_codes_match_the_strings():
+    keys = np.array(["山田精密商事", "精密機械", "あ"], dtype=object)
+    index, codes = ngrams(keys, 2, 1)
+    grams = [key[i : i + 2] for key in keys for i in range(len(key) - 1)]
+    assert len(codes) == len(grams)
+    assert len(set(codes.tolist())) == len(set(grams))
+    assert sorted(index.tolist()) == [0] * 5 + [1] * 3
+
+
+def test_one_edit_of_any_kind_is_a_candidate():
+    base = "東京精密工業"
+    variants = ["東京精蜜工業", "東京精密工業所", "東京精工業", "東京密精工業"]
+    found = found_by(records_of([base, *variants]), BlockingConfig(), "name_edit")
+    assert {key_pair(base, variant) for variant in variants} <= found
+
+
+def test_short_typo_is_found_through_the_postal_code_whichever_end_it_hits():
+    names = ["山田商事", "山田商亊", "丑田商事"]
+    records = records_of(names, postal_code=["100-0001"] * 3)
+    found = found_by(records, BlockingConfig(), "postal_name")
+    assert {key_pair("山田商事", "山田商亊"), key_pair("山田商事", "丑田商事")} <= found
+
+
+def test_blocks_over_the_cap_are_skipped_and_counted():
+    records = records_of([f"会社{i}" for i in range(5)], phone=["+81300000000"] * 5)
+    candidates = generate_candidates(records, BlockingConfig(max_block_size=4))
+    assert candidates.pass_pairs["phone"] == 0
+    assert candidates.skipped_blocks["phone"] == 1
+    candidates = generate_candidates(records, BlockingConfig(max_block_size=5))
+    assert candidates.pass_pairs["phone"] == 10
+
+
+def test_equal_corporate_numbers_link_as_a_star():
+    records = records_of(
+        ["甲", "乙", "丙", "丁"],
+        corporate_number=["7123456789012"] * 4,
+        corporate_number_valid=[True] * 4,
+    )
+    candidates = generate_candidates(records, BlockingConfig())
+    star = (candidates.passes & PASS_BIT["corporate_number"]) > 0
+    assert candidates.pass_pairs["corporate_number"] == 3
+    assert candidates.left[star].tolist() == [0, 0, 0]
+
+
+def test_pairs_are_unique_and_ordered():
+    records = records_of(["山田精密商事"] * 3 + ["山田精密商亊"], phone=["+81300000000"] * 4)
+    candidates = generate_candidates(records, BlockingConfig())
+    pairs = list(zip(candidates.left.tolist(), candidates.right.tolist(), strict=True))
+    assert len(pairs) == len(set(pairs)) == 6
+    assert all(left < right for left, right in pairs)
