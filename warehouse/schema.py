@@ -39,7 +39,7 @@ customers = sa.Table(
     "customers",
     metadata,
     col("customer_id", ID, "Stable unified customer id / 統合顧客ID", primary_key=True),
-    col("name", TEXT, "Golden company name with legal form / 代表社名"),
+    col("name", TEXT, "Golden company name, legal form apart / 代表社名（法人格は legal_form）"),
     col("legal_form", TEXT, "Legal form, e.g. 株式会社 / 法人格"),
     col("name_key", TEXT, "Normalised match key of the name / 名寄せキー"),
     col("corporate_number", TEXT, "Valid 13-digit corporate number / 法人番号", index=True),
