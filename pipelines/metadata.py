@@ -1,5 +1,7 @@
 """Metadata helpers so every asset shows counts and a preview the same way."""
 
+from collections.abc import Iterator
+
 import dagster as dg
 import pandas as pd
 
@@ -13,3 +15,12 @@ def preview(frame: pd.DataFrame, columns: list[str] | None = None) -> dg.Metadat
 
 def frame_metadata(frame: pd.DataFrame, columns: list[str] | None = None) -> dict[str, object]:
     return {"dagster/row_count": len(frame), "preview": preview(frame, columns)}
+
+
+def selected_outputs(
+    context: dg.AssetExecutionContext, frames: dict[str, pd.DataFrame]
+) -> Iterator[dg.Output]:
+    """Outputs of a subsettable multi-asset: only those selected, each with counts + preview."""
+    for name, frame in frames.items():
+        if name in context.selected_output_names:
+            yield dg.Output(frame, output_name=name, metadata=frame_metadata(frame))

@@ -41,11 +41,15 @@ def match_review(company_matches) -> pd.DataFrame:
         for table, source in TABLE_INPUTS.items()
     ],
     ins={source: dg.AssetIn() for source in set(TABLE_INPUTS.values())},
+    can_subset=True,
 )
 def publish_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseResource, **inputs):
+    """Publishes the selected tables (all of them in the nightly job) in one transaction."""
+    selected = {key.path[-1] for key in context.selected_asset_keys}
+    frames = {t: inputs[source] for t, source in TABLE_INPUTS.items() if t in selected}
     engine = warehouse.engine()
     try:
-        counts = publish(engine, {table: inputs[source] for table, source in TABLE_INPUTS.items()})
+        counts = publish(engine, frames)
     finally:
         engine.dispose()
     for table, count in counts.items():

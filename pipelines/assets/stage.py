@@ -7,7 +7,7 @@ from cleansing.schema import ENTITIES, QUARANTINE_COLUMNS
 from cleansing.staging import empty_staged, stage_entity
 from connectors import ReadResult
 from pipelines.assets.extract import raw_asset_key
-from pipelines.metadata import frame_metadata
+from pipelines.metadata import selected_outputs
 
 STAGED = {entity: f"staged_{entity}" for entity in ENTITIES}
 
@@ -38,13 +38,22 @@ def stage_all(raws: dict[str, dict[str, ReadResult]]):
 
 def build_stage_asset(sources: list[str]) -> dg.AssetsDefinition:
     outs = {
-        name: dg.AssetOut(group_name="stage", kinds={"pandas"}, description=f"Canonical {entity}")
+        name: dg.AssetOut(
+            group_name="stage",
+            kinds={"pandas"},
+            is_required=False,
+            description=f"Canonical {entity}",
+        )
         for entity, name in STAGED.items()
     }
     outs["staging_quarantine"] = dg.AssetOut(
-        group_name="stage", kinds={"pandas"}, description="Rows that could not be staged"
+        is_required=False,
+        group_name="stage",
+        kinds={"pandas"},
+        description="Rows that could not be staged",
     )
     outs["source_inventory"] = dg.AssetOut(
+        is_required=False,
         group_name="stage",
         kinds={"pandas"},
         description="Rows read per source and entity: the left side of row conservation",
@@ -54,19 +63,13 @@ def build_stage_asset(sources: list[str]) -> dg.AssetsDefinition:
         name="stage_sources",
         outs=outs,
         ins={raw_asset_key(s): dg.AssetIn() for s in sources},
+        can_subset=True,
     )
-    def _stage(**raws: dict[str, ReadResult]):
+    def _stage(context: dg.AssetExecutionContext, **raws: dict[str, ReadResult]):
         by_source = {key.removeprefix("raw_"): value for key, value in raws.items()}
         frames, rejected, inventory = stage_all(by_source)
-        for entity, name in STAGED.items():
-            yield dg.Output(
-                frames[entity], output_name=name, metadata=frame_metadata(frames[entity])
-            )
-        yield dg.Output(
-            rejected, output_name="staging_quarantine", metadata=frame_metadata(rejected)
-        )
-        yield dg.Output(
-            inventory, output_name="source_inventory", metadata=frame_metadata(inventory)
-        )
+        outputs = {name: frames[entity] for entity, name in STAGED.items()}
+        outputs |= {"staging_quarantine": rejected, "source_inventory": inventory}
+        yield from selected_outputs(context, outputs)
 
     return _stage

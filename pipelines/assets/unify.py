@@ -7,7 +7,7 @@ import pandas as pd
 
 from cleansing.matching import MatchResult
 from cleansing.unify import attach_customers, source_map
-from pipelines.metadata import frame_metadata
+from pipelines.metadata import selected_outputs
 
 FACTS = {
     "customer_transactions": "transactions",
@@ -20,15 +20,20 @@ FACTS = {
     name="unify_customers",
     outs={
         "customers": dg.AssetOut(
-            group_name="unify", kinds={"pandas"}, description="Golden record per customer"
+            is_required=False,
+            group_name="unify",
+            kinds={"pandas"},
+            description="Golden record per customer",
         ),
         "customer_source_map": dg.AssetOut(
+            is_required=False,
             group_name="unify",
             kinds={"pandas"},
             description="Every source company record and the customer it belongs to",
         ),
         **{
             name: dg.AssetOut(
+                is_required=False,
                 group_name="unify",
                 kinds={"pandas"},
                 description=f"Staged {entity} with customer_id",
@@ -36,13 +41,16 @@ FACTS = {
             for name, entity in FACTS.items()
         },
         "quarantine": dg.AssetOut(
+            is_required=False,
             group_name="unify",
             kinds={"pandas"},
             description="Every row that was not loaded, with its source location and reason",
         ),
     },
+    can_subset=True,
 )
 def unify_customers(
+    context: dg.AssetExecutionContext,
     company_matches: MatchResult,
     staged_companies: pd.DataFrame,
     staged_transactions: pd.DataFrame,
@@ -51,24 +59,17 @@ def unify_customers(
     staging_quarantine: pd.DataFrame,
 ):
     crosswalk = source_map(company_matches.crosswalk, staged_companies)
-    yield dg.Output(
-        company_matches.customers,
-        output_name="customers",
-        metadata=frame_metadata(company_matches.customers),
-    )
-    yield dg.Output(
-        crosswalk, output_name="customer_source_map", metadata=frame_metadata(crosswalk)
-    )
-    orphans = [staging_quarantine]
+    outputs = {"customers": company_matches.customers, "customer_source_map": crosswalk}
     staged = {
         "transactions": staged_transactions,
         "deals": staged_deals,
         "activities": staged_activities,
     }
+    quarantined = [staging_quarantine]
     for name, entity in FACTS.items():
-        linked, orphaned = attach_customers(staged[entity], crosswalk, entity)
-        orphans.append(orphaned)
-        yield dg.Output(linked, output_name=name, metadata=frame_metadata(linked))
-    quarantine = pd.concat([q for q in orphans if not q.empty] or [staging_quarantine])
-    quarantine = quarantine.reset_index(drop=True)
-    yield dg.Output(quarantine, output_name="quarantine", metadata=frame_metadata(quarantine))
+        outputs[name], orphaned = attach_customers(staged[entity], crosswalk, entity)
+        quarantined.append(orphaned)
+    outputs["quarantine"] = pd.concat(
+        [q for q in quarantined if not q.empty] or [staging_quarantine], ignore_index=True
+    )
+    yield from selected_outputs(context, outputs)

@@ -1,4 +1,4 @@
-"""Data-quality computations shared by the Dagster checks and the tests."""
+"""Row conservation: every row read is either loaded or quarantined, per source and entity."""
 
 from __future__ import annotations
 
