@@ -7,6 +7,7 @@ place it came from and a reason code `<field>_<problem>` (e.g. `amount_not_a_num
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pandas as pd
@@ -70,11 +71,23 @@ def _require_text(raw: pd.DataFrame, field: str, rej: Rejections) -> pd.Series:
     return values
 
 
-def _require_date(raw: pd.DataFrame, field: str, rej: Rejections) -> pd.Series:
+def _require_date(
+    raw: pd.DataFrame,
+    field: str,
+    rej: Rejections,
+    today: dt.date | None,
+    future_ok: pd.Series | None = None,
+) -> pd.Series:
+    """Parsed dates; unparseable ones, and (when `today` is given) ones after today that are
+    not `future_ok`, are rejected: a sale dated next year is a typo, not a sale."""
     values, reasons = parse_dates(_column(raw, field))
-    rej.add(
-        reasons.notna(), field + "_" + reasons.astype("string"), _shown(field, _column(raw, field))
-    )
+    shown = _shown(field, _column(raw, field))
+    rej.add(reasons.notna(), field + "_" + reasons.astype("string"), shown)
+    if today is not None:
+        future = values >= pd.Timestamp(today + dt.timedelta(days=1))
+        if future_ok is not None:
+            future &= ~future_ok.fillna(False).astype(bool)
+        rej.add(future, f"{field}_in_future", shown)
     return values
 
 
@@ -98,7 +111,7 @@ def _duplicate_ids(ids: pd.Series, rej: Rejections) -> None:
     rej.add(dup, "source_id_duplicate", _shown("source_id", ids))
 
 
-def _stage_companies(raw: pd.DataFrame, rej: Rejections) -> pd.DataFrame:
+def _stage_companies(raw: pd.DataFrame, rej: Rejections, today: dt.date | None) -> pd.DataFrame:
     names_raw = _require_text(raw, "name", rej)
     parts = parse_company_names(names_raw.fillna(""))
     rej.add(
@@ -139,9 +152,9 @@ def _stage_companies(raw: pd.DataFrame, rej: Rejections) -> pd.DataFrame:
     )
 
 
-def _stage_transactions(raw: pd.DataFrame, rej: Rejections) -> pd.DataFrame:
+def _stage_transactions(raw: pd.DataFrame, rej: Rejections, today: dt.date | None) -> pd.DataFrame:
     company = _require_text(raw, "company_source_id", rej)
-    dates = _require_date(raw, "transaction_date", rej)
+    dates = _require_date(raw, "transaction_date", rej, today)
     amount = _amount(raw, "amount", rej, required=True)
     return pd.DataFrame(
         {
@@ -155,10 +168,11 @@ def _stage_transactions(raw: pd.DataFrame, rej: Rejections) -> pd.DataFrame:
     )
 
 
-def _stage_deals(raw: pd.DataFrame, rej: Rejections) -> pd.DataFrame:
+def _stage_deals(raw: pd.DataFrame, rej: Rejections, today: dt.date | None) -> pd.DataFrame:
     company = _require_text(raw, "company_source_id", rej)
-    dates = _require_date(raw, "deal_date", rej)
     stage = _require_text(raw, "stage", rej)
+    # An open deal's date is its expected close, which may well lie ahead.
+    dates = _require_date(raw, "deal_date", rej, today, future_ok=stage == "open")
     _one_of(stage, DEAL_STAGES, "stage", rej)
     return pd.DataFrame(
         {
@@ -172,9 +186,9 @@ def _stage_deals(raw: pd.DataFrame, rej: Rejections) -> pd.DataFrame:
     )
 
 
-def _stage_activities(raw: pd.DataFrame, rej: Rejections) -> pd.DataFrame:
+def _stage_activities(raw: pd.DataFrame, rej: Rejections, today: dt.date | None) -> pd.DataFrame:
     company = _require_text(raw, "company_source_id", rej)
-    dates = _require_date(raw, "activity_date", rej)
+    dates = _require_date(raw, "activity_date", rej, today)
     kind = _require_text(raw, "activity_type", rej)
     _one_of(kind, ACTIVITY_TYPES, "activity_type", rej)
     return pd.DataFrame(
@@ -202,13 +216,16 @@ def raw_json(raw: pd.DataFrame) -> pd.Series:
     )
 
 
-def stage_entity(source: str, entity: str, raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Stage one entity of one source: (staged rows, quarantine rows)."""
+def stage_entity(
+    source: str, entity: str, raw: pd.DataFrame, today: dt.date | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Stage one entity of one source: (staged rows, quarantine rows). With `today`, fact rows
+    dated after it are quarantined."""
     raw = raw.reset_index(drop=True)
     rej = Rejections(raw.index)
     ids = _require_text(raw, "source_id", rej)
     _duplicate_ids(ids, rej)
-    staged = STAGERS[entity](raw, rej)
+    staged = STAGERS[entity](raw, rej, today)
     staged.insert(0, "source_id", ids)
     staged.insert(0, "source", source)
     bad = rej.rejected

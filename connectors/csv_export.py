@@ -22,10 +22,14 @@ from connectors.base import (
     EntityMapping,
     ReadResult,
     apply_mapping,
+    empty_rejects,
     make_rejects,
 )
 
 ENCODING_ALIASES = {"shift_jis": "cp932", "sjis": "cp932", "shift-jis": "cp932"}
+# Up to this many undecodable lines (or 1% of the file) are quarantined row by row.
+MAX_BROKEN_LINES = 3
+REPLACEMENT = "\ufffd"
 
 
 def _encoding(name: str) -> str:
@@ -33,16 +37,36 @@ def _encoding(name: str) -> str:
     return ENCODING_ALIASES.get(name.lower(), name)
 
 
-def _decode(path: Path, encoding: str) -> str:
+def _decode(path: Path, encoding: str) -> tuple[str, bool]:
+    """The file's text, and whether a few undecodable lines were replaced by U+FFFD.
+
+    A handful of broken lines (a stray byte pasted into one cell) quarantine their rows; a file
+    whose header or many lines fail is in another encoding altogether: a configuration error."""
     try:
-        return path.read_bytes().decode(_encoding(encoding))
-    except UnicodeDecodeError as exc:
-        raise ConnectorError(
-            f"{path}: not valid {encoding} at byte {exc.start} ({exc.reason}); "
-            "set `encoding` in the source mapping (cp932 for Shift_JIS exports)"
-        ) from exc
+        data = path.read_bytes()
     except OSError as exc:
         raise ConnectorError(f"{path}: cannot read: {exc}") from exc
+    codec = _encoding(encoding)
+    try:
+        return data.decode(codec), False
+    except UnicodeDecodeError as exc:
+        lines = data.split(b"\n")
+        broken = sum(1 for line in lines if not _decodes(line, codec))
+        header_broken = not _decodes(lines[0], codec)
+        if header_broken or broken > max(MAX_BROKEN_LINES, len(lines) // 100):
+            raise ConnectorError(
+                f"{path}: not valid {encoding} at byte {exc.start} ({exc.reason}); "
+                "set `encoding` in the source mapping (cp932 for Shift_JIS exports)"
+            ) from exc
+        return data.decode(codec, errors="replace"), True
+
+
+def _decodes(line: bytes, codec: str) -> bool:
+    try:
+        line.decode(codec)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _delimiter(text: str, configured: str | None) -> str:
@@ -54,10 +78,11 @@ def _delimiter(text: str, configured: str | None) -> str:
 
 def read_csv_file(
     path: Path, encoding: str, delimiter: str | None = None
-) -> tuple[pd.DataFrame, list[int], list[list[str]]]:
-    """(good rows with row refs, numbers of bad rows, their fields). Row numbers count
-    records with the header as 1, as a spreadsheet opening the file shows them."""
-    text = _decode(path, encoding).lstrip("\ufeff")
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(good rows with row refs, rejected records with row number, reason and detail). Row
+    numbers count records with the header as 1, as a spreadsheet opening the file shows them."""
+    text, replaced = _decode(path, encoding)
+    text = text.lstrip("\ufeff")
     try:
         records = list(csv.reader(io.StringIO(text), delimiter=_delimiter(text, delimiter)))
     except csv.Error as exc:
@@ -67,11 +92,28 @@ def read_csv_file(
     header = [c.strip() for c in records[0]]
     body = records[1:]
     widths = np.fromiter(map(len, body), dtype=np.int64, count=len(body))
-    good = np.flatnonzero(widths == len(header))
-    bad = np.flatnonzero((widths != len(header)) & (widths > 0))  # blank lines are no rows
+    undecodable = np.zeros(len(body), dtype=bool)
+    if replaced:  # only then can U+FFFD mean a broken byte
+        undecodable = np.fromiter((REPLACEMENT in "".join(r) for r in body), bool, len(body))
+    misfit = (widths != len(header)) & (widths > 0)  # blank lines are no rows
+    good = np.flatnonzero((widths == len(header)) & ~undecodable)
     frame = pd.DataFrame([body[i] for i in good], columns=header, dtype=object)
     frame[ROW_REF] = [f"{path.name}:{i + 2}" for i in good]
-    return frame, [int(i) + 2 for i in bad], [body[i] for i in bad]
+    bad = np.flatnonzero(misfit | undecodable)
+    rejects = pd.DataFrame(
+        {
+            "location": [f"{path.name}:{i + 2}" for i in bad],
+            "reason": np.where(undecodable[bad], "encoding_invalid", "row_field_count"),
+            "detail": [
+                f"bytes not valid {encoding}"
+                if undecodable[i]
+                else f"{widths[i]} fields where the header has {len(header)}"
+                for i in bad
+            ],
+            "fields": [body[i] for i in bad],
+        }
+    )
+    return frame, rejects
 
 
 def read_csv_entity(
@@ -82,20 +124,20 @@ def read_csv_entity(
         raise ConnectorError(f"{data_dir / mapping.path}: no such file")
     frames, rejects = [], []
     for name in paths:
-        path = Path(name)
-        raw, bad_rows, bad_fields = read_csv_file(path, mapping.encoding, mapping.delimiter)
+        raw, bad = read_csv_file(Path(name), mapping.encoding, mapping.delimiter)
         frames.append(apply_mapping(raw, mapping, entity, name))
-        width = len(raw.columns) - 1
-        rejects.append(
-            make_rejects(
-                source,
-                entity,
-                [f"{path.name}:{n}" for n in bad_rows],
-                "row_field_count",
-                [f"{len(f)} fields where the header has {width}" for f in bad_fields],
-                bad_fields,
+        for reason, group in bad.groupby("reason"):
+            rejects.append(
+                make_rejects(
+                    source,
+                    entity,
+                    group["location"].tolist(),
+                    str(reason),
+                    group["detail"].tolist(),
+                    group["fields"].tolist(),
+                )
             )
-        )
     return ReadResult(
-        rows=pd.concat(frames, ignore_index=True), rejects=pd.concat(rejects, ignore_index=True)
+        rows=pd.concat(frames, ignore_index=True),
+        rejects=pd.concat(rejects, ignore_index=True) if rejects else empty_rejects(),
     )

@@ -1,4 +1,5 @@
-"""The Dagster definitions: assets built from config/sources.yaml, checks, job and schedule."""
+"""The Dagster definitions: assets built from config/sources.yaml, checks, job, schedule
+and sensors."""
 
 from pathlib import Path
 
@@ -9,11 +10,13 @@ from pipelines.assets.dormancy import customer_dormancy
 from pipelines.assets.extract import build_source_assets
 from pipelines.assets.match import company_matches
 from pipelines.assets.publish import match_review, publish_warehouse
+from pipelines.assets.report import dormancy_report
 from pipelines.assets.stage import build_stage_asset
 from pipelines.assets.unify import unify_customers
 from pipelines.checks import CHECKS
 from pipelines.resources import build_resources, sources_path
 from pipelines.schedules import nightly_job, nightly_schedule
+from pipelines.sensors import SENSORS
 
 
 def build_definitions(
@@ -30,10 +33,12 @@ def build_definitions(
             unify_customers,
             customer_dormancy,
             publish_warehouse,
+            dormancy_report,
         ],
         asset_checks=CHECKS,
         jobs=[nightly_job],
         schedules=[nightly_schedule],
+        sensors=SENSORS,
         resources=resources or build_resources(),
     )
 

@@ -159,3 +159,47 @@ def test_deals_with_unknown_stage_are_quarantined() -> None:
     staged, quarantine = stage_entity("crm", "deals", rows)
     assert staged["stage"].tolist() == ["lost"]
     assert quarantine["reason"].tolist() == ["stage_unknown"]
+
+
+def test_future_dated_rows_are_quarantined_but_open_deals_may_close_ahead() -> None:
+    import datetime as dt
+
+    today = dt.date(2026, 11, 23)
+    sales = raw(
+        [
+            {
+                "source_id": "1",
+                "company_source_id": "A",
+                "transaction_date": "2026-11-23",
+                "amount": "1",
+            },
+            {
+                "source_id": "2",
+                "company_source_id": "A",
+                "transaction_date": "2027-01-05",
+                "amount": "1",
+            },
+        ]
+    )
+    staged, quarantine = stage_entity("sales_db", "transactions", sales, today)
+    assert staged["source_id"].tolist() == ["1"]
+    assert quarantine["reason"].tolist() == ["transaction_date_in_future"]
+    deals = raw(
+        [
+            {
+                "source_id": "D1",
+                "company_source_id": "A",
+                "deal_date": "2027-03-31",
+                "stage": "open",
+            },
+            {
+                "source_id": "D2",
+                "company_source_id": "A",
+                "deal_date": "2027-03-31",
+                "stage": "won",
+            },
+        ]
+    )
+    staged, quarantine = stage_entity("crm", "deals", deals, today)
+    assert staged["source_id"].tolist() == ["D1"]
+    assert quarantine["reason"].tolist() == ["deal_date_in_future"]

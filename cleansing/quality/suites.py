@@ -91,7 +91,14 @@ def required_values(columns: tuple[str, ...]) -> CheckGroup:
     )
 
 
-def dates_valid(columns: tuple[str, ...]) -> CheckGroup:
+# An open deal's close date is its expected close: the future is allowed there only.
+FUTURE_ALLOWED_UNLESS = {"deals": 'stage != "open"'}
+
+
+def dates_valid(columns: tuple[str, ...], past_only_if: str | None = None) -> CheckGroup:
+    condition = (
+        {"row_condition": past_only_if, "condition_parser": "pandas"} if past_only_if else {}
+    )
     parsed = (
         expect("ExpectColumnValuesToBeInTypeList", column=c, type_list=DATETIME_TYPES)
         for c in columns
@@ -102,6 +109,7 @@ def dates_valid(columns: tuple[str, ...]) -> CheckGroup:
             column=c,
             max_value=Fact("end_of_today"),
             strict_max=True,
+            **condition,
         )
         for c in columns
     )
@@ -182,7 +190,7 @@ def staged_suite(entity: str) -> Suite:
         columns_present(STAGED_COLUMNS[entity]),
         ids_unique(("source", "source_id")),
         required_values(tuple(c for c in REQUIRED_RAW[entity] if c != "source_id")),
-        dates_valid(DATE_COLUMNS[entity]),
+        dates_valid(DATE_COLUMNS[entity], FUTURE_ALLOWED_UNLESS.get(entity)),
         amounts_numeric(AMOUNT_COLUMNS[entity]),
         codes_allowed(CODES.get(entity, {})),
         *([corporate_numbers_valid("corporate_number_valid == True")] if companies else []),

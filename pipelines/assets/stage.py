@@ -1,5 +1,7 @@
 """Group "stage": raw rows of every source -> canonical staged tables + quarantine rows."""
 
+import datetime as dt
+
 import dagster as dg
 import pandas as pd
 
@@ -8,18 +10,19 @@ from cleansing.staging import empty_staged, stage_entity
 from connectors import ReadResult
 from pipelines.assets.extract import raw_asset_key
 from pipelines.metadata import selected_outputs
+from pipelines.resources import tokyo_today
 
 STAGED = {entity: f"staged_{entity}" for entity in ENTITIES}
 
 
-def stage_all(raws: dict[str, dict[str, ReadResult]]):
+def stage_all(raws: dict[str, dict[str, ReadResult]], today: dt.date):
     """Stage every entity of every source; also count rows read per source and entity."""
     staged: dict[str, list[pd.DataFrame]] = {entity: [] for entity in ENTITIES}
     quarantine: list[pd.DataFrame] = []
     inventory = []
     for source, results in raws.items():
         for entity, result in results.items():
-            good, bad = stage_entity(source, entity, result.rows)
+            good, bad = stage_entity(source, entity, result.rows, today)
             staged[entity].append(good)
             quarantine.extend([result.rejects, bad])
             inventory.append({"source": source, "entity": entity, "rows_read": result.rows_read})
@@ -67,7 +70,7 @@ def build_stage_asset(sources: list[str]) -> dg.AssetsDefinition:
     )
     def _stage(context: dg.AssetExecutionContext, **raws: dict[str, ReadResult]):
         by_source = {key.removeprefix("raw_"): value for key, value in raws.items()}
-        frames, rejected, inventory = stage_all(by_source)
+        frames, rejected, inventory = stage_all(by_source, tokyo_today())
         outputs = {name: frames[entity] for entity, name in STAGED.items()}
         outputs |= {"staging_quarantine": rejected, "source_inventory": inventory}
         yield from selected_outputs(context, outputs)
