@@ -152,6 +152,8 @@ class SourceConfig(BaseModel):
     page_size: int | None = Field(None, gt=0)
     chunk_rows: int = Field(50_000, gt=0)
     api_version: str = "v62.0"
+    # The nightly run reads every source once a day: older than this, the UI shows it stale.
+    fresh_within_hours: float = Field(26.0, gt=0)
     entities: dict[str, EntityMapping]
 
     @model_validator(mode="after")

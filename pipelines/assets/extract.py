@@ -5,6 +5,7 @@ source (HORIOKOSHI_STATE_DIR, default `<data_dir>/.state`), written only after a
 succeeded, so a failed pull leaves both the state and the previous materialisation in place.
 """
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -33,6 +34,11 @@ def build_source_asset(name: str, config: SourceConfig) -> dg.AssetsDefinition:
         description=config.description or f"Raw rows of source {name}",
         metadata={"source": name, "entities": ", ".join(config.entities)},
         tags={"source": name},
+        owners=["team:data-engineering"],
+        freshness_policy=dg.FreshnessPolicy.time_window(
+            fail_window=dt.timedelta(hours=config.fresh_within_hours),
+            warn_window=dt.timedelta(hours=config.fresh_within_hours * 0.75),
+        ),
     )
     def _raw(context: dg.AssetExecutionContext, sources: SourcesResource) -> dict[str, ReadResult]:
         data_dir = Path(sources.data_dir)

@@ -35,3 +35,13 @@ def test_nightly_schedule_runs_the_whole_graph_at_2am_tokyo() -> None:
     assert {"raw_crm", "raw_sales_db", "raw_excel", "customer_dormancy"} <= keys
     assert "warehouse/customers" in keys
     assert isinstance(schedule, dg.ScheduleDefinition)
+
+
+def test_every_source_asset_declares_how_stale_it_may_be() -> None:
+    from pipelines.definitions import defs
+
+    specs = {spec.key.to_user_string(): spec for spec in defs.resolve_all_asset_specs()}
+    for key in ("raw_crm", "raw_sales_db", "raw_excel"):
+        policy = specs[key].freshness_policy
+        assert policy is not None, key
+        assert policy.fail_window.to_timedelta().total_seconds() == 26 * 3600
