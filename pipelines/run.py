@@ -13,6 +13,7 @@ from pathlib import Path
 
 from pipelines.instance import ensure_instance_home
 from pipelines.resources import DEFAULT_DATA_DIR, tokyo_today
+from pipelines.teardown import exit_quietly
 
 SHOWN_COLUMNS = ["customer_id", "name", "prefecture", "tier", "last_purchase_date", "priority"]
 
@@ -64,4 +65,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_quietly(main())

@@ -13,6 +13,23 @@ from collections.abc import Iterator
 import pytest
 import sqlalchemy as sa
 
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """After pytest has reported everything, skip the interpreter teardown (see
+    pipelines/teardown.py): its false DuckDB leak reports would follow the result line."""
+    from pipelines.teardown import exit_quietly
+
+    exit_quietly(_exit_status.get("status", 0))
+
+
+_exit_status: dict[str, int] = {}
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    _exit_status["status"] = int(exitstatus)
+
+
 POSTGRES_URL = os.environ.get(
     "HORIOKOSHI_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
