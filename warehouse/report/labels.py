@@ -47,6 +47,6 @@ def colour(vocabulary: dict[str, tuple[str, str]], code: str) -> str:
     return vocabulary.get(code, (code, OTHER_COLOUR))[1]
 
 
-def ordered(codes: list[str], known: dict) -> list[str]:
+def ordered(codes: list[str], known: dict[str, tuple[str, str]]) -> list[str]:
     """Codes in the vocabulary's order, unknown codes after them in sorted order."""
     return [c for c in known if c in codes] + sorted(set(codes) - set(known))

@@ -3,7 +3,9 @@ CSS and SVG only, so it can be mailed or opened from a shared folder without a n
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import escape
+from typing import Any
 
 import pandas as pd
 
@@ -74,7 +76,7 @@ def _tiers(data: ReportData) -> str:
     tiers = data.tiers.set_index("tier")
     order = ordered(list(tiers.index), TIERS)
 
-    def bars(column: str, fmt) -> list[Bar]:
+    def bars(column: str, fmt: Callable[[float], str]) -> list[Bar]:
         return [
             Bar(
                 t,
@@ -169,7 +171,8 @@ def _targets(data: ReportData) -> str:
     )
 
 
-def _target_row(row) -> str:
+def _target_row(row: Any) -> str:
+    """One row of v_reactivation_targets (a DataFrame.itertuples() tuple)."""
     codes = [c for c in str(row.priority_reasons or "").split(",") if c]
     reasons = "".join(
         f'<span class="reason" title="{escape(c)}">{escape(REASONS.get(c, c))}</span>'
