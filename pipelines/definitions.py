@@ -18,6 +18,13 @@ from pipelines.resources import build_resources, sources_path
 from pipelines.schedules import nightly_job, nightly_schedule
 from pipelines.sensors import SENSORS
 
+OWNER = "team:data-engineering"
+
+
+def with_owner(spec: dg.AssetSpec) -> dg.AssetSpec:
+    """Every asset has an owner in the UI; the data-engineering team unless it names another."""
+    return spec if spec.owners else spec.replace_attributes(owners=[OWNER])
+
 
 def build_definitions(
     sources_file: Path | None = None, resources: dict[str, object] | None = None
@@ -25,16 +32,19 @@ def build_definitions(
     """Definitions for one deployment; tests pass their own sources file and resources."""
     sources = load_sources(sources_file or sources_path())
     return dg.Definitions(
-        assets=[
-            *build_source_assets(sources),
-            build_stage_asset(list(sources)),
-            company_matches,
-            match_review,
-            unify_customers,
-            customer_dormancy,
-            publish_warehouse,
-            dormancy_report,
-        ],
+        assets=dg.map_asset_specs(
+            with_owner,
+            [
+                *build_source_assets(sources),
+                build_stage_asset(list(sources)),
+                company_matches,
+                match_review,
+                unify_customers,
+                customer_dormancy,
+                publish_warehouse,
+                dormancy_report,
+            ],
+        ),
         asset_checks=CHECKS,
         jobs=[nightly_job],
         schedules=[nightly_schedule],

@@ -2,9 +2,11 @@
 
 import dagster as dg
 import pandas as pd
+import sqlalchemy as sa
 
 from pipelines.resources import WarehouseResource
 from warehouse.publish import publish
+from warehouse.schema import TABLES
 
 # warehouse table <- the asset that feeds it
 TABLE_INPUTS = {
@@ -28,6 +30,13 @@ def match_review(company_matches) -> pd.DataFrame:
     return company_matches.review
 
 
+def column_schema(table: sa.Table) -> dg.TableSchema:
+    """The table's columns with their English / Japanese comments, for the UI's schema tab."""
+    return dg.TableSchema(
+        columns=[dg.TableColumn(c.name, str(c.type), description=c.comment) for c in table.columns]
+    )
+
+
 @dg.multi_asset(
     name="publish_warehouse",
     specs=[
@@ -36,7 +45,9 @@ def match_review(company_matches) -> pd.DataFrame:
             group_name="publish",
             kinds={"sql"},
             deps=[source],
-            description=f"Warehouse table `{table}`",
+            description=TABLES[table].comment or f"Warehouse table `{table}`",
+            tags={"layer": "published"},
+            metadata={"dagster/column_schema": column_schema(TABLES[table])},
         )
         for table, source in TABLE_INPUTS.items()
     ],

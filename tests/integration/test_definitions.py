@@ -45,3 +45,14 @@ def test_every_source_asset_declares_how_stale_it_may_be() -> None:
         policy = specs[key].freshness_policy
         assert policy is not None, key
         assert policy.fail_window.to_timedelta().total_seconds() == 26 * 3600
+
+
+def test_published_tables_show_their_column_schema() -> None:
+    from pipelines.definitions import defs
+
+    specs = {spec.key.to_user_string(): spec for spec in defs.resolve_all_asset_specs()}
+    schema = specs["warehouse/customers"].metadata["dagster/column_schema"]
+    columns = {column.name: column.description for column in schema.columns}
+    assert "tier" in columns and "休眠区分" in columns["tier"]
+    assert all(spec.owners == ["team:data-engineering"] for spec in specs.values())
+    assert all(spec.description for spec in specs.values())
