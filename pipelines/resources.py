@@ -24,9 +24,10 @@ DEFAULT_WAREHOUSE_URL = f"duckdb:///{REPO_ROOT / 'data' / 'warehouse.duckdb'}"
 TOKYO = ZoneInfo("Asia/Tokyo")
 
 
-def tokyo_today() -> dt.date:
-    """Today's date in Japan, the default run date."""
-    return dt.datetime.now(TOKYO).date()
+def tokyo_today(now: dt.datetime | None = None) -> dt.date:
+    """Today's date in Japan, the default run date: a run at 01:00 JST (16:00 UTC the day
+    before) judges dormancy as of the Japanese date."""
+    return (now or dt.datetime.now(dt.UTC)).astimezone(TOKYO).date()
 
 
 class SourcesResource(dg.ConfigurableResource):
