@@ -17,7 +17,9 @@ from cleansing.contact import PREFECTURES
 from cleansing.text import (
     DASHES,
     KANJI,
+    fold_lookalikes,
     fold_variants,
+    is_marker,
     is_placeholder,
     map_unique_frame,
     normalize_text,
@@ -118,16 +120,22 @@ def _legal_form_regex() -> re.Pattern[str]:
 
 _LEGAL_FORM = _legal_form_regex()
 
-_BRANCH_WORDS = "|".join(
-    [
-        "支店", "支社", "営業所", "出張所", "工場", "本社", "本店", "事業所",
-        *map(_reading, ["シテン", "シシャ", "エイギョウショ", "シュッチョウショ", "コウジョウ",
-                        "ホンシャ", "ホンテン", "ジギョウショ"]),
-    ]
+_OFFICE_WORDS = "支店|支社|営業所|出張所|工場|事業所"
+_HEAD_OFFICE_WORDS = "本社|本店"
+_KANA_BRANCH_WORDS = "|".join(
+    map(_reading, ["シテン", "シシャ", "エイギョウショ", "シュッチョウショ", "コウジョウ",
+                   "ホンシャ", "ホンテン", "ジギョウショ"])
 )  # fmt: skip
+_BRANCH_WORDS = f"{_OFFICE_WORDS}|{_HEAD_OFFICE_WORDS}|{_KANA_BRANCH_WORDS}"
 _SEP = "\x00"  # stands where a legal form was cut out: a branch may follow it directly
-# A branch written after a space, a ')' or the legal form, or as the last (...) group.
-_SEPARATED_BRANCH = re.compile(rf"[\s){_SEP}]([^\s(){_SEP}]*(?:{_BRANCH_WORDS}))$")
+# A branch written after a space, a ')' or the legal form: a head office alone, an office
+# with up to four kanji in front (品川支店, 第二工場) or a branch in kana (トウキヨウシテン); a
+# longer word before it is part of the name (CNA テクノラボ本社). Or the last (...) group.
+_SEPARATED_BRANCH = re.compile(
+    rf"[\s){_SEP}]({_HEAD_OFFICE_WORDS}|[{KANJI}]{{0,4}}(?:{_OFFICE_WORDS})"
+    rf"|[ァ-ヺ]*(?:{_KANA_BRANCH_WORDS}))$"
+)
+_BRANCH_TAIL = re.compile(rf"(?:{_BRANCH_WORDS})\)?$")
 _BRACKETED_BRANCH = re.compile(rf"\(([^()]*(?:{_BRANCH_WORDS}))\)$")
 
 _PLACES = sorted(
@@ -147,29 +155,45 @@ _PLACES = sorted(
 )  # fmt: skip
 _MODIFIER = r"中央|東|西|南|北|第[\d一二三四五六七八九十]+"
 _OFFICE = "支店|支社|営業所|出張所"
-# Without a separator: 山田商事東京支店, ABC名古屋営業所, 高橋製作所第二工場. 工場 ends many
-# company names (山田鉄工場), so it needs a known place or an ordinal in front.
+# A known place and an office, wherever it is glued: シルバー薬局東京支店 after a separator
+# must not take 薬局 along. 本店 is left out: 大阪本店 names shops as often as branches.
+_PLACE_BRANCH = re.compile(
+    rf"(?:{'|'.join(_PLACES)})(?:{_MODIFIER})?(?:{_OFFICE}|工場|本社|事業所)$"
+)
+# Without a separator: 山田商事東京支店, ABC名古屋営業所, 高橋製作所第二工場, 渡辺商店本社. 工場
+# ends many company names (山田鉄工場), so it needs a known place or an ordinal in front;
+# 本社 after 日 is the word 日本社.
 _UNSEPARATED_BRANCH = re.compile(
     rf"(?:(?<![{KANJI}])[{KANJI}]{{1,4}}(?:{_OFFICE})"
-    rf"|(?:(?:{'|'.join(_PLACES)})(?:{_MODIFIER})?|{_MODIFIER})(?:{_OFFICE}|工場))$"
+    rf"|(?:(?:{'|'.join(_PLACES)})(?:{_MODIFIER})?|{_MODIFIER})(?:{_OFFICE}|工場)"
+    rf"|(?<!日)本社)$"
+)
+# Abbreviations and English words written for a Japanese word of a name; keys spell it out.
+# HD ends the name (石田HD, LSFHD after initials); elsewhere it is initials of its own (HD商事).
+_HOLDINGS = re.compile(
+    r"(?:(?<![a-z])|(?<=[a-z]{2}))(?:hd|hds|hldgs)$|(?<![a-z])holdings?(?![a-z])"
+    r"|ホールディング(?!ス)"
 )
 
 _TRAILING_NOTES = re.compile(r"(?:\s*\([^()]*\))+$")
 _DASH = f"[{re.escape(DASHES)}]"
 _KATAKANA = "ァ-ヺ"
 _DASH_AFTER_KATAKANA = re.compile(rf"(?<=[{_KATAKANA}]){_DASH}+")
-_KEY_DROP = re.compile(
-    rf"(?<![{_KATAKANA}])ー|[\s・.,'’‘`\"“”&()\[\]「」『』{re.escape(DASHES.replace('ー', ''))}]"
+_KEY_PUNCTUATION = re.compile(
+    rf"[\s・.,'’‘`\"“”&()\[\]「」『』{re.escape(DASHES.replace('ー', ''))}]"
 )
+_STRAY_LONG_VOWEL = re.compile(rf"(?<![{_KATAKANA}])ー")
 _STRIP = " ,、・" + _SEP
 _SPACES = re.compile(r"\s+")
 
 
 def parse_company_name(raw: object) -> NameParts:
     """Split a raw company name; see the module docstring for why."""
-    if is_placeholder(raw):
+    if not isinstance(raw, str) and is_placeholder(raw):
         return _EMPTY
     text = normalize_text(str(raw))
+    if is_marker(text):
+        return _EMPTY
     legal_form, position, region = _cut_legal_form(text)
     region, branch = _cut_branch(region)
     name = _SPACES.sub(" ", region.replace(_SEP, " ")).strip(_STRIP)
@@ -178,10 +202,13 @@ def parse_company_name(raw: object) -> NameParts:
 
 def _name_key(name: str) -> str:
     """Matching key of a normalised name already stripped of legal form and branch."""
-    text = _TRAILING_NOTES.sub("", name) or name
+    text = (_TRAILING_NOTES.sub("", name) or name) if name.endswith(")") else name
     text = to_katakana(fold_variants(text)).lower()
+    if "h" in text or "ホールディング" in text:
+        text = _HOLDINGS.sub("ホールディングス", text)
     text = _DASH_AFTER_KATAKANA.sub("ー", text)
-    return _KEY_DROP.sub("", text)
+    text = fold_lookalikes(_KEY_PUNCTUATION.sub("", text))
+    return _STRAY_LONG_VOWEL.sub("", text)
 
 
 def _cut_legal_form(text: str) -> tuple[str | None, str | None, str]:
@@ -203,7 +230,9 @@ def _cut_legal_form(text: str) -> tuple[str | None, str | None, str]:
 
 def _cut_branch(region: str) -> tuple[str, str | None]:
     """Remove a trailing branch or office, unless nothing of the name would be left."""
-    for pattern in (_SEPARATED_BRANCH, _BRACKETED_BRANCH, _UNSEPARATED_BRANCH):
+    if not _BRANCH_TAIL.search(region):
+        return region, None  # most names: one cheap test instead of four patterns
+    for pattern in (_PLACE_BRANCH, _SEPARATED_BRANCH, _BRACKETED_BRANCH, _UNSEPARATED_BRANCH):
         match = pattern.search(region)
         if match:
             rest = region[: match.start()]

@@ -13,9 +13,10 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import jaconv
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 # Dash and hyphen look-alikes left after NFKC (it folds － to '-' but keeps these); ー is
 # included because IMEs produce it inside numbers such as 3ー4ー5.
@@ -23,6 +24,7 @@ DASHES = "-‐‑‒–—―−ー"
 KANJI = r"\u3400-\u4dbf\u4e00-\u9fff々"  # for use inside a character class
 
 _PLACEHOLDER_WORDS = frozenset({"", "@", "不明", "なし", "未定", "N/A", "#N/A"})
+_PLACEHOLDER_ARRAY = pa.array(sorted(_PLACEHOLDER_WORDS))
 _ONLY_DASHES = re.compile(f"[{DASHES}]+")
 _DASH_BETWEEN_DIGITS = re.compile(rf"(?<=\d)\s*[{DASHES}]\s*(?=\d)")
 _SPACES = re.compile(r"\s+")
@@ -50,6 +52,20 @@ _VARIANT_TABLE = str.maketrans(
     {**{ord(k): v for k, v in _VARIANTS.items()}, **dict.fromkeys(_VARIATION_SELECTORS)}
 )
 
+# Katakana and the kanji they are mistaken for (typing, OCR): エ/工, ロ/口 ... and the long
+# vowel mark ー for 一. Which one was meant depends only on the script around it.
+_KANA_LOOKALIKES = "エロカニタトハー"
+_KANJI_LOOKALIKES = "工口力二夕卜八一"
+_TO_KANA = dict(zip(_KANJI_LOOKALIKES + _KANA_LOOKALIKES, _KANA_LOOKALIKES * 2, strict=True))
+_TO_KANJI = dict(zip(_KANJI_LOOKALIKES + _KANA_LOOKALIKES, _KANJI_LOOKALIKES * 2, strict=True))
+_LOOKALIKE = re.compile(f"[{_KANA_LOOKALIKES}{_KANJI_LOOKALIKES}]")
+_NOT_LOOKALIKE = re.compile(f"[^{_KANA_LOOKALIKES}{_KANJI_LOOKALIKES}]")
+_KANJI_CHAR = re.compile(f"[{KANJI}]")
+_KANA_CHAR = re.compile("[ァ-ヺ]")
+
+# ぁ..ゖ and ゝゞ sit 0x60 below their katakana (as jaconv.hira2kata maps them).
+_HIRAGANA_TO_KATAKANA = {c: c + 0x60 for c in [*range(0x3041, 0x3097), 0x309D, 0x309E]}
+
 _SMALL_KANA = str.maketrans(
     "ァィゥェォッャュョヮヵヶㇰㇱㇲㇳㇴㇵㇶㇷㇸㇹㇺㇻㇼㇽㇾㇿ",
     "アイウエオツヤユヨワカケクシストヌハヒフヘホムラリルレロ",
@@ -65,7 +81,11 @@ def is_placeholder(value: object) -> bool:
         return math.isnan(value)
     if not isinstance(value, str):
         return False
-    text = unicodedata.normalize("NFKC", value).strip()
+    return is_marker(unicodedata.normalize("NFKC", value).strip())
+
+
+def is_marker(text: str) -> bool:
+    """`is_placeholder` for text that is already NFKC-normalised and stripped."""
     return text.upper() in _PLACEHOLDER_WORDS or _ONLY_DASHES.fullmatch(text) is not None
 
 
@@ -81,9 +101,50 @@ def fold_variants(s: str) -> str:
     return s.translate(_VARIANT_TABLE)
 
 
+def fold_lookalikes(s: str) -> str:
+    """Fold look-alike characters to the script around them, for matching keys only.
+
+    ユニバ一サル (kanji one) reads ユニバーサル and 道路エ業 reads 道路工業. Each look-alike takes
+    its form from its context alone, so the result is the same whichever of a pair was typed:
+    on the left the script of the previous character as folded, on the right the nearest
+    character that is no look-alike. Katakana around it gives the katakana form, kanji the
+    kanji form, nothing the katakana form. Where a katakana word meets a kanji one the
+    character usually ends the katakana word (マイクロ電子, イロハ精工, サンライズー物産),
+    except 工 starting a kanji word (サンライズ工業) and the numerals 一二八 ending one
+    (第一ビル). 製/制 are folded too. Run it on text without spaces.
+    """
+    s = s.replace("制", "製")  # 制作所 for 製作所: no company is told apart by it
+    out, resolved_end, resolved = list(s), -1, "o"
+    for match in _LOOKALIKE.finditer(s):
+        start = match.start()
+        left = resolved if start == resolved_end else _script(s[start - 1]) if start else "o"
+        after = _NOT_LOOKALIKE.search(s, start + 1)
+        right = _script(after[0]) if after else "o"
+        kanji = _kanji_meant(_TO_KANJI[out[start]], left, right)
+        out[start] = (_TO_KANJI if kanji else _TO_KANA)[out[start]]
+        resolved_end, resolved = start + 1, "h" if kanji else "k"
+    return "".join(out)
+
+
+def _kanji_meant(kanji: str, left: str, right: str) -> bool:
+    """Whether the kanji of a look-alike pair was meant, given the scripts on either side."""
+    if "h" not in (left, right):
+        return False
+    if "k" not in (left, right):
+        return True
+    return (kanji == "工" and right == "h") or (kanji in "一二八" and left == "h")
+
+
+def _script(char: str) -> str:
+    """'h' kanji, 'k' katakana, 'o' anything else."""
+    if _KANJI_CHAR.match(char):
+        return "h"
+    return "k" if _KANA_CHAR.match(char) else "o"
+
+
 def to_katakana(s: str) -> str:
     """Hiragana → katakana, one character for one, so offsets into `s` stay valid."""
-    return jaconv.hira2kata(s)
+    return s.translate(_HIRAGANA_TO_KATAKANA)
 
 
 def kana_key(s: str) -> str:
@@ -100,7 +161,7 @@ def map_unique(
 ) -> pd.Series:
     """Apply `func` once per distinct non-missing value; missing entries get `na_value`."""
     codes, uniques = pd.factorize(values)  # missing → code -1, which takes the last item
-    mapped = pd.Series([*map(func, uniques), na_value], dtype=dtype)
+    mapped = pd.Series([*map(func, uniques.tolist()), na_value], dtype=dtype)
     return pd.Series(mapped.array.take(codes), index=values.index, name=values.name)
 
 
@@ -112,7 +173,7 @@ def map_unique_frame(
 ) -> pd.DataFrame:
     """Like `map_unique` for a function returning one tuple per value (`columns`: name → dtype)."""
     codes, uniques = pd.factorize(values)
-    rows = [*map(func, uniques), na_row]
+    rows = [*map(func, uniques.tolist()), na_row]
     frame = pd.DataFrame(rows, columns=list(columns)).astype(columns)
     taken = {name: frame[name].array.take(codes) for name in columns}
     return pd.DataFrame(taken, index=values.index)
@@ -123,8 +184,21 @@ def _map_strings(values: pd.Series, func: Callable[[str], str]) -> pd.Series:
 
 
 def placeholder_mask(values: pd.Series) -> pd.Series:
-    """Vectorised `is_placeholder`."""
-    return map_unique(values, is_placeholder, dtype=bool, na_value=True)
+    """Vectorised `is_placeholder`, in Arrow for the text values (every staged cell passes)."""
+    codes, uniques = pd.factorize(values)
+    items = uniques.tolist()
+    text = pa.array([v if isinstance(v, str) else None for v in items], type=pa.string())
+    folded = pc.utf8_trim_whitespace(pc.utf8_normalize(text, "NFKC"))
+    marker = pc.fill_null(
+        pc.or_(
+            pc.is_in(pc.utf8_upper(folded), value_set=_PLACEHOLDER_ARRAY),
+            pc.match_substring_regex(folded, f"^[{re.escape(DASHES)}]+$"),
+        ),
+        False,
+    ).to_numpy(zero_copy_only=False)
+    other = np.fromiter((not isinstance(v, str) and is_placeholder(v) for v in items), bool)
+    mask = np.r_[np.where(text.is_null().to_numpy(zero_copy_only=False), other, marker), True]
+    return pd.Series(mask[codes], index=values.index, name=values.name)
 
 
 def normalize_texts(values: pd.Series) -> pd.Series:

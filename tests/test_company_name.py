@@ -18,6 +18,15 @@ SAME_COMPANY = [
      "abc株式会社"],
     ["ｶ)ﾔﾏﾀﾞｼﾖｳｼﾞ", "ﾔﾏﾀﾞｼﾖｳｼﾞ(ｶ", "ﾔﾏﾀﾞｼﾖｳｼﾞ(ｶ)", "ﾔﾏﾀﾞｼﾖｳｼﾞ(ｶ)ﾄｳｷﾖｳｼﾃﾝ",
      "カブシキガイシャヤマダシヨウジ", "ヤマダシヨウジカブシキカイシャ"],
+    ["横山ホールディングス", "横山HD", "横山ＨＤ株式会社", "横山 HD", "横山Holdings", "横山ホールディング"],
+    ["LSFホールディングス", "ＬＳＦＨＤ（株）", "LSF HD"],
+    ["渡辺商店", "株式会社 渡邊商店本社", "渡辺商店 本社", "渡辺商店(本社)"],
+    ["シルバー薬局", "(株)シルバー薬局東京支店", "シルバー 薬局 福岡営業所", "シルバー薬局 大阪本社"],
+    ["CNAテクノラボ", "CNA テクノラボ本社"],
+    ["ユニバーサル建工", "ユニバ一サル建工", "ユニバーサル建エ"],
+    ["名古屋道路工業", "名古屋道路エ業", "名古屋道路 エ業"],
+    ["イロハ精工", "いろは精工", "いろは 精工", "イ口八精工"],
+    ["東京製作所", "東京制作所"],
 ]  # fmt: skip
 
 
@@ -37,6 +46,9 @@ def test_variants_share_a_key(variants):
         ("ABC商事", "ABD商事"),
         ("サンライズ物産", "サンライス物産"),
         ("ABC商事(旧:XYZ商事)", "XYZ商事"),
+        ("HD商事", "ホールディングス商事"),  # initials, not an abbreviation
+        ("日本社", "日本"),  # the word 日本社, not 日 + 本社
+        ("山田本店", "山田"),  # 本店 ends many shop names
     ],
 )
 def test_different_companies_keep_different_keys(first, second):
@@ -71,6 +83,11 @@ def test_different_companies_keep_different_keys(first, second):
         ("山田商事 事業所", "山田商事", None, None, "事業所", "山田商事"),
         ("山田商事 横浜出張所", "山田商事", None, None, "横浜出張所", "山田商事"),
         ("東京支店", "東京支店", None, None, None, "東京支店"),  # nothing would be left
+        ("渡辺商店本社", "渡辺商店", None, None, "本社", "渡辺商店"),  # 本社 glued to the name
+        ("（有）あおば 商店福岡営業所", "あおば 商店", "有限会社", "front", "福岡営業所",
+         "アオバ商店"),  # a known place + office, not the whole last word
+        ("九州電機 工業本社", "九州電機 工業", None, None, "本社", "九州電機工業"),
+        ("日東HD", "日東HD", None, None, None, "日東ホールディングス"),
         ("Sony Corporation", "Sony", "株式会社", "back", None, "sony"),
         ("ABC LLC", "ABC", "合同会社", "back", None, "abc"),
         ("医療法人社団 山田会", "山田会", "医療法人社団", "front", None, "山田会"),

@@ -3,6 +3,7 @@ import pandas as pd
 import pytest
 
 from cleansing.contact import (
+    CITY_PREFECTURE,
     PREFECTURES,
     address_key,
     address_keys,
@@ -76,14 +77,30 @@ def test_normalize_postal_code(raw, expected):
         ("鹿児島県鹿児島市", ("鹿児島県", "鹿児島市")),
         ("〒100-0005 東京都千代田区丸の内", ("東京都", "千代田区丸の内")),
         ("東京都　千代田区", ("東京都", "千代田区")),
-        ("京都市中京区", (None, "京都市中京区")),  # no prefecture written
-        ("千代田区丸の内", (None, "千代田区丸の内")),
+        ("京都市中京区", ("京都府", "京都市中京区")),  # implied by a designated city
+        ("福岡市博多区博多駅前2-1", ("福岡県", "福岡市博多区博多駅前2-1")),
+        ("横浜市中区", ("神奈川県", "横浜市中区")),
+        ("〒530-0001 大阪市北区梅田", ("大阪府", "大阪市北区梅田")),
+        ("東大阪市本町", ("大阪府", "東大阪市本町")),  # not 大阪市
+        ("北九州市小倉北区", ("福岡県", "北九州市小倉北区")),
+        ("千代田区丸の内", ("東京都", "千代田区丸の内")),  # a Tokyo ward no other city has
+        ("港区芝浦", (None, "港区芝浦")),  # 名古屋市港区 and 大阪市港区 exist too
+        ("府中市宮町", (None, "府中市宮町")),  # in Tokyo and in Hiroshima
+        ("静岡県浜松市", ("静岡県", "浜松市")),  # a written prefecture wins
         ("", (None, "")),
         (None, (None, "")),
     ],
 )
 def test_split_address(raw, expected):
     assert split_address(raw) == expected
+
+
+def test_designated_cities_imply_their_prefecture():
+    designated = "札幌 仙台 さいたま 千葉 横浜 川崎 相模原 新潟 静岡 浜松 名古屋 京都 大阪 堺 神戸 岡山 広島 北九州 福岡 熊本"
+    for city in designated.split():
+        prefecture, rest = split_address(f"{city}市中央1-1")
+        assert prefecture in PREFECTURES and rest == f"{city}市中央1-1", city
+    assert set(CITY_PREFECTURE.values()) <= set(PREFECTURES)
 
 
 def test_all_47_prefectures_split():
@@ -147,7 +164,7 @@ def test_vectorised_companions():
     addresses = pd.Series(["東京都千代田区丸の内三丁目4番5号", None, "千代田区丸の内3-4-5", "不明"])
     split = split_addresses(addresses)
     assert list(split.columns) == ["prefecture", "address"]
-    assert split["prefecture"].isna().tolist() == [False, True, True, True]
+    assert split["prefecture"].isna().tolist() == [False, True, False, True]
     assert split["address"].tolist() == [
         "千代田区丸の内三丁目4番5号",
         "",
@@ -160,3 +177,27 @@ def test_vectorised_companions():
         "千代田区丸の内3-4-5",
         "",
     ]
+
+
+def test_domestic_fast_path_agrees_with_phonenumbers():
+    """normalize_phone skips phonenumbers for plain domestic numbers; it must not change a result."""
+    import random
+
+    import phonenumbers
+
+    def reference(text: str) -> str | None:
+        try:
+            number = phonenumbers.parse(text, "JP")
+        except phonenumbers.NumberParseException:
+            return None
+        if not phonenumbers.is_possible_number(number):
+            return None
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+    rng = random.Random(81)
+    for _ in range(5000):
+        digits = "0" + "".join(rng.choices("0123456789", k=rng.choice([8, 9, 10, 11])))
+        written = rng.choice(
+            [digits, f"{digits[:3]}-{digits[3:7]}-{digits[7:]}", f"({digits[:2]}){digits[2:]}"]
+        )
+        assert normalize_phone(written) == reference(written), written

@@ -40,15 +40,23 @@ def key_pair(a: str, b: str) -> tuple[str, str]:
 
 def test_deletion_variant_hashes_match_the_strings():
     keys = np.array(["山田精密商事", "山田精密商", "アイウエオ", "アウイエオ", "ab"], dtype=object)
-    index, hashes = deletion_variants(keys, 1)
-    by_hash: dict[int, set[str]] = {}
-    for key, code in zip(keys[index], hashes.tolist(), strict=True):
-        by_hash.setdefault(code, set()).add(key)
-    expected: dict[str, set[str]] = {}
+    index, hashes, deleted = deletion_variants(keys, 2)
+    by_hash: dict[int, set[tuple[str, bool]]] = {}
+    for key, code, cut in zip(keys[index], hashes.tolist(), deleted.tolist(), strict=True):
+        by_hash.setdefault(code, set()).add((key, cut))
+    expected: dict[str, set[tuple[str, bool]]] = {}
     for key in keys:
-        for variant in [key] + [key[:p] + key[p + 1 :] for p in range(len(key))]:
-            expected.setdefault(variant, set()).add(key)
+        expected.setdefault(key, set()).add((key, False))
+        if len(key) > 2:
+            for variant in {key[:p] + key[p + 1 :] for p in range(len(key))}:
+                expected.setdefault(variant, set()).add((key, True))
     assert sorted(map(sorted, by_hash.values())) == sorted(map(sorted, expected.values()))
+
+
+def test_deletion_variants_skip_short_keys():
+    keys = np.array(["山田商事", "山田商事東"], dtype=object)
+    index, _, deleted = deletion_variants(keys, 5)
+    assert sorted(zip(index.tolist(), deleted.tolist(), strict=True)) == [(1, False)]
 
 
 def test_ngram_codes_match_the_strings():
@@ -60,11 +68,37 @@ def test_ngram_codes_match_the_strings():
     assert sorted(index.tolist()) == [0] * 5 + [1] * 3
 
 
-def test_one_edit_of_any_kind_is_a_candidate():
-    base = "東京精密工業"
-    variants = ["東京精蜜工業", "東京精密工業所", "東京精工業", "東京密精工業"]
-    found = found_by(records_of([base, *variants]), BlockingConfig(), "name_edit")
+def test_one_inserted_or_deleted_character_is_a_candidate():
+    base = "東京精密工業株式販売"
+    variants = ["東京精密工業株式販売所", "東京精工業株式販売", "東京精密工業株式販"]
+    found = found_by(records_of([base, *variants]), BlockingConfig(), "name_indel")
     assert {key_pair(base, variant) for variant in variants} <= found
+
+
+def test_substitutions_and_short_names_are_left_to_corroborating_passes():
+    names = [
+        "東京精密工業株式販売",
+        "東京精蜜工業株式販売",
+        "東京密精工業株式販売",
+        "山田商事",
+        "山田商",
+    ]
+    found = found_by(records_of(names), BlockingConfig(), "name_indel")
+    assert found == set()  # two substitutions / a swap, and a pair shorter than edit_min_len
+
+
+def test_indel_blocks_over_the_cap_are_skipped_and_counted():
+    base = "東京精密工業株式販売"
+    longer = [base + c for c in "甲乙丙"]
+    candidates = generate_candidates(
+        records_of([base, *longer]), BlockingConfig(max_edit_block_size=2)
+    )
+    assert (candidates.passes & PASS_BIT["name_indel"]).sum() == 0
+    assert candidates.skipped_blocks["name_indel"] == 1
+    candidates = generate_candidates(
+        records_of([base, *longer]), BlockingConfig(max_edit_block_size=3)
+    )
+    assert candidates.pass_pairs["name_indel"] == 3
 
 
 def test_short_typo_is_found_through_the_postal_code_whichever_end_it_hits():
@@ -93,6 +127,17 @@ def test_equal_corporate_numbers_link_as_a_star():
     star = (candidates.passes & PASS_BIT["corporate_number"]) > 0
     assert candidates.pass_pairs["corporate_number"] == 3
     assert candidates.left[star].tolist() == [0, 0, 0]
+
+
+def test_steward_pairs_are_always_candidates():
+    records = records_of(["甲商事", "乙工業", "丙建設"])
+    forced = (np.array([0, 1]), np.array([2, 2]))
+    candidates = generate_candidates(records, BlockingConfig(), forced)
+    steward = (candidates.passes & PASS_BIT["steward"]) > 0
+    assert list(zip(candidates.left[steward], candidates.right[steward], strict=True)) == [
+        (0, 2),
+        (1, 2),
+    ]
 
 
 def test_pairs_are_unique_and_ordered():

@@ -1,13 +1,16 @@
 import math
 
+import jaconv
 import numpy as np
 import pandas as pd
 import pytest
 
 from cleansing.text import (
     _VARIANTS,
+    fold_lookalikes,
     fold_variants,
     fold_variants_series,
+    is_marker,
     is_placeholder,
     kana_key,
     kana_keys,
@@ -151,3 +154,63 @@ def test_vectorised_companions_match_scalars():
         True,
         True,
     ]
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("ユニバ一サル建工", "ユニバーサル建工"),  # kanji 一 inside a katakana word
+        ("名古屋道路エ業", "名古屋道路工業"),  # katakana エ between kanji
+        ("ハーモ二ー", "ハーモニー"),
+        ("力トウ商事", "カトウ商事"),
+        ("アメリ力物産", "アメリカ物産"),
+        ("卜ヨ夕", "トヨタ"),
+        ("マイク口電子", "マイクロ電子"),  # ends the katakana word
+        ("協カ商事", "協力商事"),
+        ("サンライズエ業", "サンライズ工業"),  # 工 starts the kanji word
+        ("第ービル", "第一ビル"),  # a numeral ends the kanji word
+        ("日本工ース", "日本エース"),
+        ("イ口八精工", "イロハ精工"),
+        ("東京制作所", "東京製作所"),
+        ("サンライズー物産", "サンライズー物産"),  # a long vowel mark before kanji stays
+        ("山田商事", "山田商事"),
+    ],
+)
+def test_fold_lookalikes(typed, expected):
+    assert fold_lookalikes(typed) == expected
+    assert fold_lookalikes(expected) == expected
+
+
+PAIRS = dict(
+    zip("エロカニタトハー工口力二夕卜八一", "工口力二夕卜八一エロカニタトハー", strict=True)
+)
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["ユニバーサル建工", "ハーモニー工業", "トヨタカローラ販売", "イロハ精工", "第一ニット",
+     "エースコーポレーション", "カタログ八王子", "ロータリー口腔", "二十一世紀ハウス"],
+)  # fmt: skip
+def test_fold_lookalikes_is_blind_to_which_of_a_pair_was_typed(name):
+    folded = fold_lookalikes(name)
+    for position, char in enumerate(name):
+        if char in PAIRS:
+            typo = name[:position] + PAIRS[char] + name[position + 1 :]
+            assert fold_lookalikes(typo) == folded, typo
+
+
+def test_to_katakana_covers_the_hiragana_block_like_jaconv():
+    hiragana = "".join(chr(c) for c in range(0x3041, 0x30A0))
+    assert to_katakana(hiragana) == jaconv.hira2kata(hiragana)
+
+
+def test_placeholder_mask_agrees_with_is_placeholder():
+    values = [None, math.nan, pd.NA, "", "\u3000", "－", "ｰｰ", "＃Ｎ／Ａ", " 不明 ", "n/a", "山田",
+              "-5", "なしの木", 0, 1.5, "0"]  # fmt: skip
+    mask = placeholder_mask(pd.Series(values, dtype=object))
+    assert mask.tolist() == [is_placeholder(v) for v in values]
+    assert mask.dtype == bool and mask.sum() == 10
+
+
+def test_is_marker_expects_normalised_text():
+    assert is_marker("N/A") and is_marker("--") and not is_marker("山田")

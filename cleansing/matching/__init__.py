@@ -1,8 +1,9 @@
 """名寄せ: deduplicate staged company records into customers with stable ids.
 
-Pipeline: prepare (validate, sort by record key, encode) -> blocking (candidate pairs) ->
-scoring (features, decision, reason) -> clustering (components of merge edges with a guard
-against conflicting 法人番号) -> ids (stable across runs) -> survivorship (golden records).
+Pipeline: prepare (validate, sort by record key, encode) -> blocking (candidate pairs, plus
+the steward's pairs) -> scoring (features, decision, reason) -> steward overrides -> clustering
+(components of merge edges with a guard against conflicting 法人番号 and cannot-links) -> ids
+(stable across runs) -> survivorship (golden records).
 Pure pandas/numpy: no I/O, no orchestration.
 """
 
@@ -17,6 +18,7 @@ from .blocking import PASSES, describe_passes, generate_candidates
 from .clustering import Edges, cluster_records
 from .config import MatchConfig
 from .ids import assign_customer_ids
+from .overrides import Overrides, OverridesError, apply_overrides, load_overrides, resolve
 from .records import Records, prepare_records
 from .scoring import score_pairs
 from .survivorship import golden_records
@@ -26,7 +28,10 @@ __all__ = [
     "CUSTOMER_COLUMNS",
     "MatchConfig",
     "MatchResult",
+    "Overrides",
+    "OverridesError",
     "assign_customer_ids",
+    "load_overrides",
     "match_companies",
 ]
 
@@ -62,16 +67,19 @@ class MatchResult:
     """Everything 名寄せ decided, with the evidence to audit it.
 
     - pairs: every scored candidate pair (record_key_l < record_key_r, passes, features, score,
-      decision, reason, cannot_link, cut_by_guard: a merge edge the chaining guard dropped);
+      decision, reason, cannot_link, steward: decided by a steward override, cut_by_guard: a
+      merge edge the chaining guard dropped);
     - crosswalk: one row per input record, sorted by record_key, with its customer_id and the
       strongest kept merge edge that tied it in (match_reason 'singleton', match_score NaN if
       none);
     - customers: one golden record per customer, sorted by customer_id;
-    - review: 'review' pairs whose records ended in different customers, best score first, with
-      both customer ids;
+    - review: 'review' pairs and merge pairs cut by the guard whose records ended in different
+      customers, best score first, with both names and both customer ids;
     - merged_ids: previous customer ids retired because their records merged into another;
+    - unknown_overrides: steward pairs naming a record this run does not have;
     - stats: counts; candidate_pairs sums the passes' pairs before deduplication, pairs_compared
-      counts the distinct pairs scored.
+      counts the distinct pairs scored; steward_must_link / steward_cannot_link count the
+      overrides applied, steward_must_link_cut the must-links the guard had to refuse.
     """
 
     pairs: pd.DataFrame
@@ -79,6 +87,7 @@ class MatchResult:
     customers: pd.DataFrame
     review: pd.DataFrame
     merged_ids: pd.DataFrame
+    unknown_overrides: pd.DataFrame
     stats: dict[str, int]
 
 
@@ -86,26 +95,37 @@ def match_companies(
     companies: pd.DataFrame,
     config: MatchConfig | None = None,
     previous_map: pd.DataFrame | None = None,
+    overrides: Overrides | None = None,
 ) -> MatchResult:
     """Match staged company records into customers.
 
     `previous_map` is the previous run's crosswalk (source, source_id, customer_id); pass it to
-    keep customer ids stable when records are added, removed or re-clustered.
+    keep customer ids stable when records are added, removed or re-clustered. `overrides` are
+    the steward's must-link / cannot-link pairs (see `overrides.py`).
     """
     config = config or MatchConfig()
     records = prepare_records(companies)
-    candidates = generate_candidates(records, config.blocking)
-    scored = score_pairs(records, candidates, config.scoring)
+    steward = resolve(overrides or Overrides(), records.frame["record_key"])
+    forced = pd.concat([steward["must_link"], steward["cannot_link"]])
+    candidates = generate_candidates(
+        records, config.blocking, (forced["left"].to_numpy(), forced["right"].to_numpy())
+    )
+    scored = apply_overrides(
+        score_pairs(records, candidates, config.scoring), steward, len(records)
+    )
 
     merge = (scored["decision"] == "merge").to_numpy()
     left, right = scored["left"].to_numpy(), scored["right"].to_numpy()
+    # The guard replays edges by evidence, steward must-links first.
+    must_link = merge & scored["steward"].to_numpy()
+    strength = scored["evidence"].to_numpy() + np.where(must_link, np.inf, 0)
     # Conflicting corporate numbers are enforced through the number each group carries, which
     # also covers pairs never compared; the guard needs only the other cannot-links.
     conflict = (scored["cannot_link"] & (scored["corporate_number"] != "conflict")).to_numpy()
     cluster = cluster_records(
         len(records),
         Edges(left[merge], right[merge]),
-        scored["score"].to_numpy()[merge],
+        strength[merge],
         Edges(left[conflict], right[conflict]),
         records.codes["corporate_number"],
     )
@@ -116,9 +136,14 @@ def match_companies(
     customer_id = pd.array(ids.reindex(cluster).to_numpy(), dtype="str")
     together = cluster[left] == cluster[right]
     pairs = _pairs_frame(records, scored, cut_by_guard=merge & ~together)
-    in_review = (scored["decision"] == "review").to_numpy() & ~together
+    # Borderline pairs, and merge edges the guard had to cut: both need a person's eye.
+    in_review = ((scored["decision"] == "review").to_numpy() | merge) & ~together
+    name = frame["name"].array
     review = pairs[in_review].assign(
-        customer_id_l=customer_id[left[in_review]], customer_id_r=customer_id[right[in_review]]
+        name_l=name.take(left[in_review]),
+        name_r=name.take(right[in_review]),
+        customer_id_l=customer_id[left[in_review]],
+        customer_id_r=customer_id[right[in_review]],
     )
     customers = (
         golden_records(frame, cluster, config.source_priority)
@@ -134,6 +159,10 @@ def match_companies(
         "guard_cut_edges": int((merge & ~together).sum()),
         "clusters": len(customers),
         "review_pairs": len(review),
+        "steward_must_link": len(steward["must_link"]),
+        "steward_cannot_link": len(steward["cannot_link"]),
+        "steward_must_link_cut": int((must_link & ~together).sum()),
+        "steward_unknown": len(steward["unknown"]),
         **{f"pairs_{name}": candidates.pass_pairs[name] for name in PASSES},
         **{f"skipped_blocks_{name}": candidates.skipped_blocks[name] for name in PASSES},
     }
@@ -143,6 +172,7 @@ def match_companies(
         customers=customers,
         review=review.sort_values("score", ascending=False, ignore_index=True),
         merged_ids=merged_ids,
+        unknown_overrides=steward["unknown"],
         stats=stats,
     )
 

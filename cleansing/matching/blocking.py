@@ -5,13 +5,14 @@ propose pairs that share something, and their union is scored. Exact passes pair
 the same key. Two fuzzy passes work on *distinct* name keys (far fewer than records) and
 expand the key pairs to record pairs afterwards:
 
-- ``name_edit`` pairs keys within one edit of each other, exactly: two strings are within one
-  substitution, insertion, deletion or adjacent swap iff they share a one-deletion variant
-  (the key itself counting as its own variant). It covers pairs whose longer key has
-  ``edit_min_len`` characters; a typo in a shorter name can only merge when corroborated, and
-  the phone, kana and postal-code passes find those pairs (``postal_name`` blocks on the
-  postal code with the name's first and with its last characters, one of which a single typo
-  leaves intact);
+- ``name_indel`` pairs keys one inserted or deleted character apart, exactly: a key equals a
+  one-deletion variant of the other. These are the only near names that may merge on the name
+  alone (scoring's long-name rule), so the pass covers pairs whose shorter key has
+  ``edit_min_len`` characters. Any other typo merges only when corroborated, and the phone,
+  kana and postal-code passes find those pairs (``postal_name`` blocks on the postal code with
+  the name's first and with its last characters, one of which a single typo leaves intact):
+  pairing every one-edit neighbour would cost ten comparisons per record at a million records
+  (山田商事 / 山田商会 / 山田商店), nearly all of them rejected;
 - ``name_ngram`` pairs long keys sharing one of their rarest character n-grams, which catches
   variants further apart than one edit while common grams (商事, 工業) stay out.
 
@@ -36,8 +37,9 @@ PASSES = (
     "phone",
     "postal_name",
     "kana_key",
-    "name_edit",
+    "name_indel",
     "name_ngram",
+    "steward",
 )
 PASS_BIT = {name: 1 << position for position, name in enumerate(PASSES)}  # pair pass bitmask
 
@@ -53,8 +55,13 @@ class Candidates:
     skipped_blocks: dict[str, int]
 
 
-def generate_candidates(records: Records, config: BlockingConfig) -> Candidates:
-    """Run every blocking pass and union their pairs, each pair once."""
+def generate_candidates(
+    records: Records,
+    config: BlockingConfig,
+    steward: tuple[np.ndarray, np.ndarray] | None = None,
+) -> Candidates:
+    """Run every blocking pass and union their pairs, each pair once; `steward` pairs
+    (left < right) are added as they are, so that every override is scored and explained."""
     n = len(records)
     codes = records.codes
     name_key = records.frame["name_key"]
@@ -80,20 +87,23 @@ def generate_candidates(records: Records, config: BlockingConfig) -> Candidates:
         "kana_key": _block_pairs(codes["kana_key"], everyone, config.max_block_size),
     }
     keys = records.values["name_key"]
-    for name, (key, block), max_size in (
-        (
-            "name_edit",
-            deletion_variants(keys, config.edit_min_len),
-            config.max_edit_block_size,
-        ),
-        (
-            "name_ngram",
-            _rarest(*ngrams(keys, config.ngram_size, config.ngram_min_len), config.ngrams_per_key),
-            config.max_ngram_block_size,
-        ),
+    key, variant, deleted = deletion_variants(keys, config.edit_min_len)
+    indel = _join_pairs(
+        (variant[~deleted], key[~deleted]),
+        (variant[deleted], key[deleted]),
+        config.max_edit_block_size,
+    )
+    gram_key, gram = _rarest(
+        *ngrams(keys, config.ngram_size, config.ngram_min_len), config.ngrams_per_key
+    )
+    for name, key_pairs in (
+        ("name_indel", indel),
+        ("name_ngram", _block_pairs(gram, gram_key, config.max_ngram_block_size)),
     ):
-        key_left, key_right, skipped = _distinct(*_block_pairs(block, key, max_size), len(keys))
+        key_left, key_right, skipped = _distinct(*key_pairs, len(keys))
         found[name] = (*_expand_key_pairs(key_left, key_right, codes["name_key"]), skipped)
+    empty = np.empty(0, dtype=np.int64)
+    found["steward"] = (*(steward or (empty, empty)), 0)
 
     left, right, passes = _union(
         np.concatenate([pairs[0] for pairs in found.values()]),
@@ -182,6 +192,24 @@ def _block_pairs(
         member[left + step].astype(np.int64),
         int((sizes > max_size).sum()),
     )
+
+
+def _join_pairs(
+    ones: tuple[np.ndarray, np.ndarray], others: tuple[np.ndarray, np.ndarray], max_size: int
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """Member pairs (left < right) of (block, member) entries of `ones` with entries of `others`
+    in the same block, skipping blocks with more than `max_size` entries of `others`."""
+    block, member = ones
+    order = np.argsort(others[0], kind="stable")
+    other_block, other_member = others[0][order], others[1][order]
+    start = np.searchsorted(other_block, block, "left")
+    size = np.searchsorted(other_block, block, "right") - start
+    count = np.where(size <= max_size, size, 0)
+    position = np.repeat(start - np.cumsum(count) + count, count) + np.arange(count.sum())
+    a, b = np.repeat(member, count), other_member[position]
+    apart = a != b
+    skipped = len(np.unique(block[size > max_size]))
+    return np.minimum(a, b)[apart], np.maximum(a, b)[apart], skipped
 
 
 def _star_pairs(block: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -11,13 +11,18 @@ Algorithm:
 1. Connected components over all merge edges (scipy, linear time).
 2. Components that hold two distinct valid numbers or both ends of a cannot-link pair are
    "offending"; usually a small part of the graph.
-3. Only inside offending components, the merge edges are replayed strongest first (score
-   descending, ties by record position) through a union-find whose groups carry their valid
-   number and the records they cannot link with. An edge that would put conflicting records
-   together is cut. This keeps every strong edge and drops exactly the weakest links whose
-   addition would join conflicting records (Kruskal's maximum spanning forest with cannot-link
-   constraints), so records without evidence of their own follow their strongest ties.
-4. Cluster labels are the smallest record position in each cluster, which is order-independent
+3. Only inside offending components, the merge edges are replayed strongest first (evidence
+   descending, steward must-links before all, ties by record position) through a union-find
+   whose groups carry their valid number and the records they cannot link with. An edge that
+   would put conflicting records together is cut. This keeps every strong edge and drops
+   exactly the weakest links whose addition would join conflicting records (Kruskal's maximum
+   spanning forest with cannot-link constraints), so records without evidence of their own
+   follow their strongest ties.
+4. A record whose strongest tie inside its cluster is no stronger than a tie the guard cut to
+   another cluster was placed by record order alone (a bare name between two namesakes): the
+   offending components are clustered once more without its edges, so it stays on its own and
+   its pairs go to review instead of a coin flip deciding.
+5. Cluster labels are the smallest record position in each cluster, which is order-independent
    because records are sorted by record key.
 """
 
@@ -40,7 +45,7 @@ class Edges:
 
 
 def cluster_records(
-    n: int, merges: Edges, score: np.ndarray, cannot_link: Edges, corporate: np.ndarray
+    n: int, merges: Edges, strength: np.ndarray, cannot_link: Edges, corporate: np.ndarray
 ) -> np.ndarray:
     """Cluster label per record from scored merge edges, respecting the guard.
 
@@ -59,7 +64,7 @@ def cluster_records(
         component = _split(
             component,
             Edges(merges.left[inside], merges.right[inside]),
-            score[inside],
+            strength[inside],
             Edges(cannot_link.left[blocked], cannot_link.right[blocked]),
             corporate,
         )
@@ -77,21 +82,41 @@ def _offending(component: np.ndarray, corporate: np.ndarray, cannot_link: Edges)
 def _split(
     component: np.ndarray,
     merges: Edges,
-    score: np.ndarray,
+    strength: np.ndarray,
     cannot_link: Edges,
     corporate: np.ndarray,
 ) -> np.ndarray:
-    """Re-cluster offending components by constrained Kruskal (see module docstring).
-
-    A Python loop, but only over the edges of the few offending components; nodes are
-    renumbered 0..m-1 so that the union-find lives in plain lists.
-    """
+    """Re-cluster offending components by constrained Kruskal (see module docstring), then once
+    more without the edges of records the first pass could only place by a coin flip."""
     nodes = np.unique(np.r_[merges.left, merges.right])
-    parent = list(range(len(nodes)))
-    number = corporate[nodes].tolist()
+    left, right = np.searchsorted(nodes, merges.left), np.searchsorted(nodes, merges.right)
+    blocked = Edges(
+        np.searchsorted(nodes, cannot_link.left), np.searchsorted(nodes, cannot_link.right)
+    )
+    number = corporate[nodes]
+    group = _kruskal(Edges(left, right), strength, blocked, number)
+    ambiguous = _ambiguous(group, Edges(left, right), strength)
+    if ambiguous.any():
+        keep = ~(ambiguous[left] | ambiguous[right])
+        group = _kruskal(Edges(left[keep], right[keep]), strength[keep], blocked, number)
+    relabelled = component.copy()
+    relabelled[nodes] = component.max() + 1 + group
+    return relabelled
+
+
+def _kruskal(
+    merges: Edges, strength: np.ndarray, cannot_link: Edges, number: np.ndarray
+) -> np.ndarray:
+    """Group root per node (0..len(number)-1) from merge edges replayed strongest first.
+
+    A Python loop, but only over the edges of the few offending components, with the
+    union-find in plain lists.
+    """
+    parent = list(range(len(number)))
+    numbers = number.tolist()
     members = [{node} for node in parent]
     forbidden: list[set[int]] = [set() for _ in parent]
-    for a, b in _local(nodes, cannot_link.left, cannot_link.right):
+    for a, b in zip(cannot_link.left.tolist(), cannot_link.right.tolist(), strict=True):
         forbidden[a].add(b)
         forbidden[b].add(a)
 
@@ -103,28 +128,35 @@ def _split(
             parent[node], node = root, parent[node]
         return root
 
-    order = np.lexsort((merges.right, merges.left, -score))
-    for a, b in _local(nodes, merges.left[order], merges.right[order]):
+    order = np.lexsort((merges.right, merges.left, -strength))
+    for a, b in zip(merges.left[order].tolist(), merges.right[order].tolist(), strict=True):
         a, b = find(a), find(b)
-        if a == b or (number[a] >= 0 and number[b] >= 0 and number[a] != number[b]):
+        if a == b or (numbers[a] >= 0 and numbers[b] >= 0 and numbers[a] != numbers[b]):
             continue
         if len(members[a]) < len(members[b]):
             a, b = b, a
         if not forbidden[a].isdisjoint(members[b]):
             continue
         parent[b] = a
-        number[a] = max(number[a], number[b])
+        numbers[a] = max(numbers[a], numbers[b])
         members[a] |= members[b]
         forbidden[a] |= forbidden[b]
         members[b] = forbidden[b] = set()
-
-    relabelled = component.copy()
-    relabelled[nodes] = component.max() + 1 + np.array([find(node) for node in range(len(nodes))])
-    return relabelled
+    return np.array([find(node) for node in range(len(parent))], dtype=np.int64)
 
 
-def _local(nodes: np.ndarray, left: np.ndarray, right: np.ndarray) -> zip:
-    """Pairs renumbered to positions in `nodes`, as Python ints for the union-find loop."""
-    return zip(
-        np.searchsorted(nodes, left).tolist(), np.searchsorted(nodes, right).tolist(), strict=True
-    )
+def _ambiguous(group: np.ndarray, merges: Edges, strength: np.ndarray) -> np.ndarray:
+    """Nodes whose strongest tie inside their group is no stronger than a tie the guard cut to
+    another group: a bare 大和運輸 row between two namesakes, placed by record order alone.
+
+    Steward must-links (infinite strength) are never a reason to doubt a placement.
+    """
+    same = group[merges.left] == group[merges.right]
+    best = np.full(len(group), -np.inf)
+    np.maximum.at(best, merges.left[same], strength[same])
+    np.maximum.at(best, merges.right[same], strength[same])
+    cut = ~same & np.isfinite(strength)
+    ambiguous = np.zeros(len(group), dtype=bool)
+    for ends in (merges.left[cut], merges.right[cut]):
+        ambiguous[ends[best[ends] <= strength[cut]]] = True
+    return ambiguous

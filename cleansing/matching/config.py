@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class BlockingConfig(BaseModel):
@@ -19,16 +19,15 @@ class BlockingConfig(BaseModel):
     max_edit_block_size: int = Field(
         50,
         ge=2,
-        description="Distinct name keys per one-deletion variant beyond which the block is "
-        "skipped (such variants are one or two common characters).",
+        description="Distinct longer name keys per shorter key beyond which the insertion/"
+        "deletion block is skipped (such keys are one or two common characters).",
     )
     edit_min_len: int = Field(
-        5,
+        8,
         ge=1,
-        description="The one-edit pass covers pairs whose longer key has at least this many "
-        "characters. Shorter names have dense one-edit neighbourhoods of other companies "
-        "(山田商事/山田商会/山田商店) and merge on a typo only with corroboration, which the "
-        "phone, kana and postal passes find.",
+        description="The insertion/deletion pass covers pairs whose shorter key has at least "
+        "this many characters: no shorter near name merges without corroboration (scoring's "
+        "long_name_len), and the phone, kana and postal passes find corroborated pairs.",
     )
     max_ngram_block_size: int = Field(
         10,
@@ -122,3 +121,13 @@ class MatchConfig(BaseModel):
         default_factory=lambda: ["sales_db", "crm", "excel"],
         description="Most trusted source first; unknown sources rank after all listed ones.",
     )
+
+    @model_validator(mode="after")
+    def _blocking_feeds_scoring(self) -> MatchConfig:
+        """Long names merging on the name alone must be candidates at all."""
+        if self.blocking.edit_min_len > self.scoring.long_name_len:
+            raise ValueError(
+                f"blocking.edit_min_len ({self.blocking.edit_min_len}) must not exceed "
+                f"scoring.long_name_len ({self.scoring.long_name_len})"
+            )
+        return self

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from cleansing.text import kana_keys
+
 INPUT_COLUMNS = (
     "source",
     "source_id",
@@ -57,6 +59,9 @@ KEY_COLUMNS = (
 )
 
 
+_READING = "[ァ-ヺー]+"
+
+
 @dataclass(frozen=True)
 class Records:
     """Sorted staged records plus integer codes (-1 = missing) and their string values."""
@@ -70,7 +75,8 @@ class Records:
 
 
 def prepare_records(companies: pd.DataFrame) -> Records:
-    """Validate the staged frame, add `record_key`, sort by it and encode the key columns."""
+    """Validate the staged frame, add `record_key` and `name_is_reading`, fill a missing
+    reading from a katakana name, sort by record key and encode the key columns."""
     missing = [c for c in INPUT_COLUMNS if c not in companies.columns]
     if missing:
         raise ValueError(f"staged companies lack columns: {missing}")
@@ -84,6 +90,12 @@ def prepare_records(companies: pd.DataFrame) -> Records:
         frame["corporate_number_valid"].astype("boolean").fillna(False).astype(bool)
     )
     frame["updated_at"] = pd.to_datetime(frame["updated_at"])
+    # A name written in katakana only is its own reading: a 全銀 transfer name (ｶ)ﾔﾏﾀﾞｼﾖｳｼﾞ)
+    # carries nothing else, and a master without a kana column still has the reading there.
+    frame["name_is_reading"] = frame["name_key"].str.fullmatch(_READING, na=False).astype(bool)
+    frame["kana_key"] = frame["kana_key"].fillna(
+        kana_keys(frame["name_key"].where(frame["name_is_reading"]))
+    )
     frame.insert(2, "record_key", frame["source"] + ":" + frame["source_id"])
     duplicated = frame["record_key"].duplicated()
     if duplicated.any():

@@ -19,17 +19,25 @@ Rules, first match wins (decision, example reason):
 6. fuzzy name or equal reading, corroborated, prefecture not different
    -> merge 'name_fuzzy(0.75)+phone_equal'
 7. long name differing only by fuzzy_max_edits inserted/deleted characters, very close, and no
-   known field differs (prefecture, phone, postal code, address, reading)
-   -> merge 'name_fuzzy(0.97)+long_name'
-8. fuzzy name or equal reading, corroborated (so the prefecture differs), or equal reading
+   known field differs (prefecture, phone, postal code, address, reading), not even one a
+   branch office would excuse -> merge 'name_fuzzy(0.97)+long_name'
+8. equal reading where one record's name is only a reading (a 全銀 transfer name such as
+   ｶ)ﾔﾏﾀﾞｼﾖｳｼﾞ has nothing else to compare) and no known field differs
+   -> merge 'kana_exact+reading_name'
+9. fuzzy name or equal reading, corroborated (so the prefecture differs), or equal reading
    with nothing differing -> review
-9. weak name, corroborated, score >= review_score -> review 'name_weak(0.50)+phone_equal'
-10. otherwise -> no_match, the reason listing what was seen ('name_fuzzy(0.83)')
+10. weak name, corroborated, score >= review_score -> review 'name_weak(0.50)+phone_equal'
+11. otherwise -> no_match, the reason listing what was seen ('name_fuzzy(0.83)')
 
 Corroboration is an equal phone, an equal postal code, a similar address or, for a fuzzy name,
 an equal reading. A fuzzy name is within fuzzy_max_edits edits (names from fuzzy_min_len
-characters) or at least fuzzy_name_sim similar. Rules 1 and 3 mark the pair cannot-link for
-the chaining guard.
+characters) or at least fuzzy_name_sim similar.
+
+Cannot-link (for the chaining guard): rules 1 and 3, and every pair left unmerged while a
+location field conflicts (prefecture, phone, postal code, address; not those a branch office
+excuses). Such a pair was judged doubtful or different face to face, so a chain through a third
+record (often a name-only one) must not merge it silently: 大和運輸 in Tokyo and in Osaka stay
+apart however many bare 大和運輸 rows could link them, and the pair stays in review.
 """
 
 from __future__ import annotations
@@ -54,6 +62,7 @@ EXACT, FUZZY, KANA, WEAK, MISSING = range(5)
 _EVIDENCE = ("phone_equal", "postal_equal", "address_similar", "kana_equal")
 _EXTRAS = (
     "long_name",
+    "reading_name",
     "branch_office",
     "conflict:prefecture",
     "conflict:phone",
@@ -87,6 +96,7 @@ def score_pairs(records: Records, candidates: Candidates, config: ScoringConfig)
     # A branch office sits elsewhere with its own phone: for a pair involving a branch record,
     # differing location fields are no evidence of another company and count as unknown.
     branch = records.frame["branch"].notna().to_numpy()
+    reading = records.frame["name_is_reading"].to_numpy()
     excused = branch[left] | branch[right]
     location = {
         name: np.where(excused & (value == 0), np.nan, value) for name, value in seen.items()
@@ -99,17 +109,16 @@ def score_pairs(records: Records, candidates: Candidates, config: ScoringConfig)
     )
 
     weights = config.weights
-    score = _weighted_mean(
-        [
-            (weights.name, name_sim),
-            (weights.kana, kana_sim),
-            (weights.corporate_number, corporate),
-            (weights.phone, location["phone"]),
-            (weights.postal, location["postal"]),
-            (weights.address, np.where(np.isnan(location["address"]), np.nan, address_sim)),
-            (weights.prefecture, location["prefecture"]),
-        ]
-    )
+    features = [
+        (weights.name, name_sim),
+        (weights.kana, kana_sim),
+        (weights.corporate_number, corporate),
+        (weights.phone, location["phone"]),
+        (weights.postal, location["postal"]),
+        (weights.address, np.where(np.isnan(location["address"]), np.nan, address_sim)),
+        (weights.prefecture, location["prefecture"]),
+    ]
+    score = _weighted_mean(features)
     decision, cannot_link, reason = _decide(
         config,
         name_sim=name_sim,
@@ -119,6 +128,7 @@ def score_pairs(records: Records, candidates: Candidates, config: ScoringConfig)
         corporate=corporate,
         location=location,
         branch_office=excused & np.stack([value == 0 for value in seen.values()]).any(axis=0),
+        reading_name=reading[left] | reading[right],
         score=score,
     )
     return pd.DataFrame(
@@ -138,6 +148,7 @@ def score_pairs(records: Records, candidates: Candidates, config: ScoringConfig)
             "address_sim": address_sim,
             "prefecture_conflict": seen["prefecture"] == 0,
             "score": score,
+            "evidence": _evidence(features),
             "decision": pd.Categorical.from_codes(decision, DECISIONS),
             "reason": reason,
             "cannot_link": cannot_link,
@@ -155,13 +166,15 @@ def _decide(
     corporate: np.ndarray,
     location: dict[str, np.ndarray],
     branch_office: np.ndarray,
+    reading_name: np.ndarray,
     score: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, pd.Categorical]:
     """Apply the module's rule table; return decision codes, cannot-link flags and reasons.
 
     Agreement arrays hold 1.0 agree, 0.0 differ, NaN unknown; `location` holds phone, postal,
     prefecture and address agreement with branch-excused differences already unknown;
-    `lengths` holds the shorter and the longer name key length.
+    `lengths` holds the shorter and the longer name key length; `branch_office` marks pairs
+    with a difference excused by a branch; `reading_name` pairs where a name is only a reading.
     """
     shorter, longer = lengths
     phone, postal = location["phone"], location["postal"]
@@ -188,7 +201,9 @@ def _decide(
         & (shorter >= config.long_name_len)
         & (name_sim >= config.long_name_sim)
         & ~contradicted
+        & ~branch_office
     )
+    reading_only = (level == KANA) & reading_name & ~contradicted & ~branch_office
     similar = fuzzy | (level == KANA)
     namesake_nearby = exact & (
         pref_conflict | ((location_conflicts.sum(axis=0) >= 2) & ~corroborated)
@@ -201,19 +216,28 @@ def _decide(
         (exact, MERGE, 0),  # 5
         (similar & corroborated & ~pref_conflict, MERGE, 0),  # 6
         (long_close, MERGE, 0),  # 7
-        ((similar & corroborated) | ((level == KANA) & ~contradicted), REVIEW, 0),  # 8
-        (corroborated & (score >= config.review_score), REVIEW, 0),  # 9
+        (reading_only, MERGE, 0),  # 8
+        ((similar & corroborated) | ((level == KANA) & ~contradicted), REVIEW, 0),  # 9
+        (corroborated & (score >= config.review_score), REVIEW, 0),  # 10
     ]
-    # The number of the first matching rule; 0 for "otherwise" (rule 10).
+    # The number of the first matching rule; 0 for "otherwise" (rule 11).
     rule = np.select([condition for condition, _, _ in rules], np.arange(1, len(rules) + 1), 0)
     decision = np.array([NO_MATCH] + [d for _, d, _ in rules])[rule]
     head = np.array([0] + [h for _, _, h in rules])[rule]
 
     explained = decision != MERGE
     extras = np.vstack(
-        [rule == 7, branch_office, pref_conflict & explained, location_conflicts & explained]
+        [
+            rule == 7,
+            rule == 8,
+            branch_office,
+            pref_conflict & explained,
+            location_conflicts & explained,
+        ]
     )
-    cannot_link = np.isin(head, (CORPORATE_CONFLICT, NAMESAKE_CONFLICT))
+    cannot_link = np.isin(head, (CORPORATE_CONFLICT, NAMESAKE_CONFLICT)) | (
+        explained & (pref_conflict | location_conflicts.any(axis=0))
+    )
     return decision, cannot_link, _reasons(head, level, name_sim, evidence, extras)
 
 
@@ -308,6 +332,16 @@ def _weighted_mean(parts: list[tuple[float, np.ndarray]]) -> np.ndarray:
     total = sum(weight * np.nan_to_num(value) for weight, value in parts)
     weight_sum = sum(weight * ~np.isnan(value) for weight, value in parts)
     return np.divide(total, weight_sum, out=np.zeros_like(total), where=weight_sum > 0)
+
+
+def _evidence(parts: list[tuple[float, np.ndarray]]) -> np.ndarray:
+    """Weighted sum of agreement (+weight) and disagreement (-weight) over known features.
+
+    Unlike the score, a mean, it grows with the amount of evidence: a name-only pair scores 1.0
+    like a pair whose name and phone agree, but carries less evidence, and the chaining guard
+    must prefer the latter when it has to choose.
+    """
+    return sum(weight * np.nan_to_num(2 * value - 1) for weight, value in parts)
 
 
 def _nullable_bool(value: np.ndarray) -> pd.arrays.BooleanArray:

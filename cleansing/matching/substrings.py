@@ -16,29 +16,33 @@ _BASE = np.uint64(0x9E3779B97F4A7C15)  # odd multiplier of the polynomial hash (
 _CODE_POINT_BITS = 21
 
 
-def deletion_variants(keys: np.ndarray, min_len: int) -> tuple[np.ndarray, np.ndarray]:
-    """(key index, variant hash >= 0) for every one-deletion variant of keys of at least `min_len`
-    characters, plus each key of at least `min_len - 1` characters as its own variant.
+def deletion_variants(keys: np.ndarray, min_len: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(key index, variant hash >= 0, whether a character was deleted) for every key of at
+    least `min_len` characters as its own variant, and for every one-deletion variant of keys of
+    at least `min_len + 1` characters.
 
-    Two keys within one substitution, insertion, deletion or adjacent swap share a variant, so
-    this finds every such pair whose longer key has `min_len` characters.
+    A key equals a one-deletion variant of another exactly when the other is the key with one
+    character inserted, so joining own variants to deleted ones finds every such pair whose
+    shorter key has `min_len` characters.
     """
-    index, hashes = [], []
+    index, hashes, deleted = [], [], []
     for length, rows, points in _by_length(keys):
-        if length < min_len - 1:
+        if length < min_len:
             continue
         prefix, suffix, powers = _hash_tables(points)
         index.append(rows)
         hashes.append(prefix[:, length])
-        if length >= min_len:
+        deleted.append(np.zeros(len(rows), dtype=bool))
+        if length > min_len:
             # Without character p: prefix hash shifted past the gap, plus the suffix after it.
             dropped = prefix[:, :length] * powers[::-1] + suffix[:, 1:]
             index.append(np.repeat(rows, length))
             hashes.append(dropped.ravel())
+            deleted.append(np.ones(dropped.size, dtype=bool))
     # Mix before dropping a bit (keys differing by one code point in the last character hash
     # one apart), so that the codes are valid, non-negative int64 block codes.
     mixed = _concat(hashes, np.uint64) * _BASE >> np.uint64(1)
-    return _concat(index, np.int64), mixed.astype(np.int64)
+    return _concat(index, np.int64), mixed.astype(np.int64), _concat(deleted, bool)
 
 
 def ngrams(keys: np.ndarray, size: int, min_len: int) -> tuple[np.ndarray, np.ndarray]:

@@ -1,13 +1,38 @@
 """Group "match": candidate pairs, scores, decisions and clusters over staged companies."""
 
+import os
+from pathlib import Path
+
 import dagster as dg
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from cleansing.matching import MatchResult, match_companies
+from cleansing.matching import MatchResult, Overrides, load_overrides, match_companies
+from cleansing.matching.overrides import OVERRIDES_ENV
 from pipelines.metadata import preview
-from pipelines.resources import WarehouseResource
+from pipelines.resources import REPO_ROOT, WarehouseResource
 from warehouse.publish import existing_columns
+
+DEFAULT_OVERRIDES = REPO_ROOT / "config" / "match_overrides.yaml"
+
+
+def steward_overrides() -> tuple[Overrides, Path | None]:
+    """The steward's must-link / cannot-link file: HORIOKOSHI_MATCH_OVERRIDES (which must
+    exist), else config/match_overrides.yaml when present."""
+    named = os.environ.get(OVERRIDES_ENV)
+    path = Path(named) if named else DEFAULT_OVERRIDES
+    if not named and not path.exists():
+        return Overrides(), None
+    return load_overrides(path), path
+
+
+def score_distribution(pairs: pd.DataFrame) -> pd.DataFrame:
+    """Scored pairs per score band and decision, for the UI."""
+    bands = pd.cut(pairs["score"], np.linspace(0, 1, 11), include_lowest=True)
+    table = pd.crosstab(bands, pairs["decision"], dropna=False)
+    table = table.rename_axis(index="score", columns=None)
+    return table.reset_index().astype({"score": "str"})
 
 
 def previous_crosswalk(warehouse: WarehouseResource) -> pd.DataFrame | None:
@@ -35,10 +60,17 @@ def company_matches(
     warehouse: WarehouseResource,
     staged_companies: pd.DataFrame,
 ) -> MatchResult:
-    result = match_companies(staged_companies, previous_map=previous_crosswalk(warehouse))
+    overrides, path = steward_overrides()
+    result = match_companies(
+        staged_companies, previous_map=previous_crosswalk(warehouse), overrides=overrides
+    )
     metadata: dict[str, object] = {f"matching/{k}": v for k, v in result.stats.items()}
     metadata["dagster/row_count"] = len(result.crosswalk)
+    metadata["steward_overrides"] = str(path) if path else "none"
+    metadata["score_distribution"] = preview(score_distribution(result.pairs))
     if not result.review.empty:
         metadata["review_preview"] = preview(result.review)
+    if not result.unknown_overrides.empty:
+        metadata["unknown_overrides"] = preview(result.unknown_overrides)
     context.add_output_metadata(metadata)
     return result

@@ -1,0 +1,95 @@
+"""Customer ids on the generated sample: unchanged by a re-run, inherited by new variants.
+
+The sample is read and staged as the pipeline does (connectors, then staging), so the ids are
+tested on realistic records rather than hand-made rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from cleansing.matching import match_companies
+from cleansing.staging import stage_entity
+from connectors import read_source
+from pipelines.resources import DEFAULT_SOURCES, SourcesResource
+from sampledata import crm, generate
+from sampledata.entities import build_entities
+from sampledata.names import name_key
+from sampledata.variants import render_name, render_phone
+
+AS_OF = dt.date(2026, 11, 23)
+N_COMPANIES, SEED = 300, 11
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory) -> tuple[pd.DataFrame, pd.DataFrame, Path]:
+    root = tmp_path_factory.mktemp("sample")
+    generate(root, n_companies=N_COMPANIES, seed=SEED, as_of=AS_OF)
+    config = SourcesResource(config_path=str(DEFAULT_SOURCES), data_dir=str(root)).load()
+    staged = []
+    for source, source_config in config.items():
+        raw = read_source(source_config, root, source=source)["companies"].rows
+        staged.append(stage_entity(source, "companies", raw)[0])
+    truth = pd.read_csv(root / "truth.csv", dtype=str)
+    truth["record_key"] = truth["source"] + ":" + truth["source_id"]
+    return pd.concat(staged, ignore_index=True), truth, root
+
+
+def test_rerun_on_unchanged_sources_keeps_every_customer_id(sample):
+    staged, _, _ = sample
+    first = match_companies(staged)
+    reordered = staged.sample(frac=1, random_state=5).reset_index(drop=True)
+    for again in (
+        match_companies(staged, previous_map=first.crosswalk),
+        match_companies(reordered, previous_map=first.crosswalk),
+        match_companies(reordered),  # without history, ids derive from the records
+    ):
+        pd.testing.assert_frame_equal(again.crosswalk, first.crosswalk)
+        assert again.merged_ids.empty
+
+
+def new_variants(root: Path, truth: pd.DataFrame) -> pd.DataFrame:
+    """Raw CRM rows for 40 companies already in the sample: a fresh spelling and the phone."""
+    entities = build_entities(N_COMPANIES, random.Random(f"{SEED}:entities"))
+    taken = {name_key(e.core_text) for e in entities}
+    present = set(truth["entity_id"])
+    rng = random.Random(3)
+    chosen = rng.sample([e for e in entities if e.entity_id in present], 40)
+    return pd.DataFrame(
+        {
+            "source_id": [f"NEW-{i:03d}" for i in range(len(chosen))],
+            "name": [render_name(e, crm.STYLE, rng, taken) for e in chosen],
+            "phone": [render_phone(e.phone, rng) for e in chosen],
+            "entity_id": [e.entity_id for e in chosen],
+        }
+    )
+
+
+def test_new_variants_join_their_company_under_its_existing_id(sample):
+    staged, truth, root = sample
+    first = match_companies(staged)
+    raw = new_variants(root, truth)
+    added, rejected = stage_entity("crm", "companies", raw.drop(columns="entity_id"))
+    assert rejected.empty
+    second = match_companies(
+        pd.concat([staged, added], ignore_index=True), previous_map=first.crosswalk
+    )
+
+    # Each company's id in the first run: the one most of its records got.
+    known = first.crosswalk.merge(truth[["record_key", "entity_id"]], on="record_key")
+    company_id = known.groupby("entity_id")["customer_id"].agg(lambda ids: ids.mode().iloc[0])
+    got = second.crosswalk.set_index("record_key")["customer_id"]
+    expected = raw["entity_id"].map(company_id).set_axis("crm:" + raw["source_id"])
+    joined = got.reindex(expected.index) == expected
+    assert joined.mean() >= 0.95, raw.assign(joined=joined.to_numpy())[~joined.to_numpy()]
+
+    before = first.crosswalk.set_index("record_key")["customer_id"]
+    changed = before[got.reindex(before.index) != before]
+    retired = set(second.merged_ids["retired_id"])
+    assert set(changed) <= retired  # an old id moves only when its customer merged into another
+    assert len(changed) <= 2
