@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from cleansing.schema import QUARANTINE_COLUMNS
-from cleansing.staging import raw_json
+from cleansing.staging import keep_rows, raw_json
 
+KEY_SEPARATOR = "\x1f"
 MAP_DETAIL_COLUMNS = ["source", "source_id", "name_raw", "name_key", "corporate_number"]
 
 
@@ -20,12 +23,29 @@ def attach_customers(
     facts: pd.DataFrame, crosswalk: pd.DataFrame, entity: str
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Add customer_id to fact rows; rows whose company is unknown become quarantine rows."""
-    keys = crosswalk[["source", "source_id", "customer_id"]].rename(
-        columns={"source_id": "company_source_id"}
-    )
-    linked = facts.merge(keys, on=["source", "company_source_id"], how="left", validate="m:1")
+    known = _keys(crosswalk["source"], crosswalk["source_id"])
+    if pc.count_distinct(known, mode="all").as_py() != len(known):
+        raise ValueError("crosswalk: (source, source_id) must be unique")
+    position = pc.index_in(_keys(facts["source"], facts["company_source_id"]), value_set=known)
+    position = pc.fill_null(position, -1).to_numpy()
+    customer_id = crosswalk["customer_id"].array.take(position, allow_fill=True)
+    linked = facts.assign(customer_id=customer_id)
     orphan = linked["customer_id"].isna()
-    bad = linked.loc[orphan]
+    if not orphan.any():  # copying 10M rows to drop none costs seconds
+        return linked.reset_index(drop=True), _orphans(linked.iloc[:0], entity)
+    return keep_rows(linked, ~orphan), _orphans(linked.loc[orphan], entity)
+
+
+def _keys(source: pd.Series, source_id: pd.Series) -> pa.ChunkedArray:
+    """(source, id) as one Arrow string, for a hash lookup several times faster than a merge
+    of 10M rows. Source names are snake_case, so the first separator splits every key."""
+    parts = [pa.chunked_array(pa.array(s.astype("string").array)) for s in (source, source_id)]
+    parts = [p.cast(pa.large_string()) for p in parts]
+    return pc.binary_join_element_wise(*parts, pa.scalar(KEY_SEPARATOR, pa.large_string()))
+
+
+def _orphans(bad: pd.DataFrame, entity: str) -> pd.DataFrame:
+    """Quarantine rows for facts whose company_source_id no company record has."""
     quarantine = pd.DataFrame(
         {
             "source": bad["source"],
@@ -38,4 +58,4 @@ def attach_customers(
         },
         columns=list(QUARANTINE_COLUMNS),
     )
-    return linked.loc[~orphan].reset_index(drop=True), quarantine.reset_index(drop=True)
+    return quarantine.reset_index(drop=True)

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from connectors.base import (
     ROW_REF,
@@ -97,8 +99,8 @@ def read_csv_file(
         undecodable = np.fromiter((REPLACEMENT in "".join(r) for r in body), bool, len(body))
     misfit = (widths != len(header)) & (widths > 0)  # blank lines are no rows
     good = np.flatnonzero((widths == len(header)) & ~undecodable)
-    frame = pd.DataFrame([body[i] for i in good], columns=header, dtype=object)
-    frame[ROW_REF] = [f"{path.name}:{i + 2}" for i in good]
+    frame = _text_frame([body[i] for i in good], header)
+    frame[ROW_REF] = _row_refs(path.name, good + 2)
     bad = np.flatnonzero(misfit | undecodable)
     rejects = pd.DataFrame(
         {
@@ -114,6 +116,28 @@ def read_csv_file(
         }
     )
     return frame, rejects
+
+
+def _text_frame(records: list[list[str]], header: list[str]) -> pd.DataFrame:
+    """Records as columns of Arrow-backed text: a quarter of the memory of Python strings in
+    object columns, and several times faster to pass between assets. (pandas transposes the
+    records in C; Arrow then copies each column of str objects in C.)"""
+    cells = pd.DataFrame(records, columns=range(len(header)), dtype=object)
+    frame = pd.DataFrame(
+        {
+            i: pd.array(pa.array(cells[i].to_numpy(), type=pa.large_string()), dtype="str")
+            for i in range(len(header))
+        }
+    )
+    frame.columns = header  # names may repeat; the mapping reports a missing one
+    return frame
+
+
+def _row_refs(file_name: str, rows: np.ndarray) -> pd.Series:
+    """`file:row` for each row number."""
+    prefix, empty = (pa.scalar(text, pa.large_string()) for text in (f"{file_name}:", ""))
+    numbers = pc.cast(pa.array(rows), pa.large_string())
+    return pd.Series(pd.array(pc.binary_join_element_wise(prefix, numbers, empty), dtype="str"))
 
 
 def read_csv_entity(

@@ -3,7 +3,8 @@
 Both are chosen by environment variables so a deployment changes no code:
 HORIOKOSHI_WAREHOUSE_URL (an SQLAlchemy URL; it may hold a password, so it is read through
 `dg.EnvVar` and never logged), HORIOKOSHI_SOURCES (sources.yaml) and HORIOKOSHI_DATA_DIR (the
-folder that relative source paths start from).
+folder that relative source paths start from). Intermediate assets go to the instance's
+storage directory, DataFrames as Arrow files (pipelines/io_manager.py).
 """
 
 import datetime as dt
@@ -15,6 +16,7 @@ import dagster as dg
 from sqlalchemy.engine import Engine
 
 from connectors import SourceConfig, load_sources
+from pipelines.io_manager import FrameIOManager
 from warehouse.publish import make_engine
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -66,5 +68,5 @@ def build_resources() -> dict[str, object]:
             data_dir=os.environ.get("HORIOKOSHI_DATA_DIR", str(DEFAULT_DATA_DIR)),
         ),
         "warehouse": WarehouseResource(url=warehouse_url),
-        "io_manager": dg.FilesystemIOManager(),
+        "io_manager": FrameIOManager(),
     }

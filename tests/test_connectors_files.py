@@ -15,7 +15,7 @@ import xlwt
 from cleansing.staging import stage_entity
 from connectors import ConnectorError
 from connectors.base import EntityMapping
-from connectors.csv_export import read_csv_entity
+from connectors.csv_export import read_csv_entity, read_csv_file
 from connectors.excel import read_excel_entity
 
 SALES_COLUMNS = {
@@ -78,6 +78,17 @@ def test_utf8_bom_export_with_explicit_delimiter(tmp_path: Path) -> None:
     assert rows.to_dict("records") == [
         {"source_id": "0042", "name": "山田商事", "row_ref": "a.csv:2"}
     ]
+
+
+def test_csv_cells_are_arrow_text_even_when_a_header_repeats(tmp_path: Path) -> None:
+    """Arrow-backed text, not Python objects: a quarter of the memory, fast between assets."""
+    text = "コード,名前,名前\n001,山田,\n002,,鈴木\n"
+    (tmp_path / "a.csv").write_text(text, encoding="utf-8")
+    frame, rejects = read_csv_file(tmp_path / "a.csv", "utf-8")
+    assert list(frame.columns) == ["コード", "名前", "名前", "row_ref"]
+    assert all(dtype == "str" for dtype in frame.dtypes)
+    assert frame.values.tolist() == [["001", "山田", "", "a.csv:2"], ["002", "", "鈴木", "a.csv:3"]]
+    assert rejects.empty
 
 
 def test_shift_jis_is_read_as_cp932(tmp_path: Path) -> None:

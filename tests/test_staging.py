@@ -6,7 +6,7 @@ import json
 
 import pandas as pd
 
-from cleansing.staging import stage_entity
+from cleansing.staging import keep_rows, stage_entity
 
 
 def raw(rows: list[dict]) -> pd.DataFrame:
@@ -203,3 +203,41 @@ def test_future_dated_rows_are_quarantined_but_open_deals_may_close_ahead() -> N
     staged, quarantine = stage_entity("crm", "deals", deals, today)
     assert staged["source_id"].tolist() == ["D1"]
     assert quarantine["reason"].tolist() == ["deal_date_in_future"]
+
+
+def test_keep_rows_equals_boolean_indexing_dtypes_included() -> None:
+    frame = pd.DataFrame(
+        {
+            "text": pd.Series(["a", None, "c", "d"], dtype="string"),
+            "str": pd.Series(["x", "y", None, "z"], dtype="str"),
+            "day": pd.to_datetime(["2026-01-01", None, "2026-01-03", "2026-01-04"]),
+            "amount": [1.0, None, 3.0, 4.0],
+            "flag": [True, False, True, False],
+            "count": pd.array([1, None, 3, 4], dtype="Int64"),
+        },
+        index=[10, 11, 12, 13],
+    )
+    keep = pd.Series([True, False, True, True], index=frame.index)
+    expected = frame.loc[keep].reset_index(drop=True)
+    pd.testing.assert_frame_equal(keep_rows(frame, keep), expected)
+
+
+def test_rejection_reasons_and_details_follow_row_order() -> None:
+    rows = raw(
+        [
+            {"source_id": "1", "company_source_id": "A", "transaction_date": "2024/13/01",
+             "amount": "100"},
+            {"source_id": "2", "company_source_id": None, "transaction_date": "2024/04/01",
+             "amount": "100"},
+            {"source_id": "3", "company_source_id": "A", "transaction_date": "2024/04/01",
+             "amount": "abc"},
+        ]
+    )  # fmt: skip
+    good, bad = stage_entity("sales_db", "transactions", rows)
+    assert good.empty
+    assert bad["source_id"].tolist() == ["1", "2", "3"]
+    assert bad[["reason", "detail"]].values.tolist() == [
+        ["transaction_date_invalid_date", "transaction_date=2024/13/01"],
+        ["company_source_id_missing", "company_source_id is empty"],
+        ["amount_not_a_number", "amount=abc"],
+    ]

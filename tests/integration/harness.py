@@ -9,6 +9,7 @@ import dagster as dg
 import pandas as pd
 
 from pipelines.definitions import build_definitions
+from pipelines.io_manager import FrameIOManager
 from pipelines.resources import DEFAULT_SOURCES, SourcesResource, WarehouseResource
 from warehouse.publish import make_engine, read_table
 
@@ -26,7 +27,7 @@ def build_defs(sample: Path, root: Path) -> dg.Definitions:
         {
             "sources": SourcesResource(config_path=str(DEFAULT_SOURCES), data_dir=str(sample)),
             "warehouse": WarehouseResource(url=warehouse_url(root)),
-            "io_manager": dg.FilesystemIOManager(base_dir=str(root / "storage")),
+            "io_manager": FrameIOManager(base_dir=str(root / "storage")),
         },
     )
 

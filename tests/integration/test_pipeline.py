@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from pipelines.definitions import build_definitions
+from pipelines.io_manager import FrameIOManager
 from pipelines.resources import DEFAULT_SOURCES, SourcesResource, WarehouseResource
 from sampledata import generate
 from warehouse.publish import make_engine, read_table
@@ -29,7 +30,7 @@ def deployment(tmp_path_factory) -> dict:
                 config_path=str(DEFAULT_SOURCES), data_dir=str(root / "sample")
             ),
             "warehouse": WarehouseResource(url=f"duckdb:///{root / 'warehouse.duckdb'}"),
-            "io_manager": dg.FilesystemIOManager(base_dir=str(root / "storage")),
+            "io_manager": FrameIOManager(base_dir=str(root / "storage")),
         },
     )
     return {"root": root, "defs": defs}

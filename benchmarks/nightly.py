@@ -1,0 +1,384 @@
+"""The whole nightly job at deployment scale: wall time, peak memory and rows/s per step.
+
+    .venv/bin/python benchmarks/nightly.py --size 10k 100k [--executor in_process] [--postgres]
+
+`--size` counts company records over the configured sources (config/sources.yaml: the CRM CSV
+exports, the 販売管理 database in SQLite, the Excel visit logs); sampledata makes about 1.96
+records and 13.8 sales lines per true company, so 1m is ~510k companies and ~7M lines. Each
+sample is generated once per size, seed and run date under data/bench/ and reused.
+
+The job runs as the schedule runs it: `nightly` from the same definitions, launched with
+`execute_job` against a persistent instance, by default on the multiprocess executor (one
+process per step, two at a time on two cores) as the daemon's run worker does. A hook on every
+step logs the step process's peak RSS (VmHWM, reset after each step so in-process steps get
+their own peak); a sampler adds up the RSS of this process and its step processes for the run's
+peak. `--postgres` then republishes the same intermediate data into a throw-away PostgreSQL
+schema (publish step only) and prints its time. Results are appended to
+data/bench/results.jsonl; several sizes print their ratios against the smallest.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import json
+import os
+import re
+import shutil
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import dagster as dg
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+BENCH_DIR = REPO_ROOT / "data" / "bench"
+AS_OF = dt.date(2026, 11, 23)
+# company records per size -> true companies (sampledata: ~1.96 records per company)
+COMPANIES = {"10k": 5_100, "100k": 51_000, "1m": 510_000}
+DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+PEAK_MARK = "bench_peak_rss_mb="
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def sample_dir(size: str, seed: int) -> Path:
+    """The cached sample for this size and seed, generated on first use (atomically)."""
+    folder = BENCH_DIR / f"sample-{size}-seed{seed}-{AS_OF}"
+    if (folder / "manifest.json").exists():
+        return folder
+    from sampledata import generate
+
+    partial = folder.with_name(folder.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    start = time.perf_counter()
+    generate(partial, n_companies=COMPANIES[size], seed=seed, as_of=AS_OF)
+    partial.rename(folder)
+    print(f"generated {folder.name} in {time.perf_counter() - start:.0f} s", flush=True)
+    return folder
+
+
+# --- memory -------------------------------------------------------------------------------
+
+
+def _step_peak_mb() -> float:
+    """This process's peak RSS since the last call (VmHWM, then reset by clear_refs)."""
+    status = Path("/proc/self/status").read_text()
+    peak = int(re.search(r"VmHWM:\s+(\d+)", status).group(1)) / 1024
+    with contextlib.suppress(OSError):  # no reset: later in-process steps see older peaks
+        Path("/proc/self/clear_refs").write_text("5")
+    return peak
+
+
+@dg.success_hook(name="bench_peak_memory")
+def _peak_on_success(context: dg.HookContext) -> None:
+    context.log.info(f"{PEAK_MARK}{_step_peak_mb():.1f}")
+
+
+@dg.failure_hook(name="bench_peak_memory_failed")
+def _peak_on_failure(context: dg.HookContext) -> None:
+    context.log.info(f"{PEAK_MARK}{_step_peak_mb():.1f}")
+
+
+def metered_nightly() -> dg.JobDefinition:
+    """The `nightly` job of the definitions the environment describes, with the memory hooks.
+    Built at call time so each step process reads the same environment."""
+    from pipelines.definitions import build_definitions
+
+    job = build_definitions().resolve_job_def("nightly")
+    return job.with_hooks({_peak_on_success, _peak_on_failure})
+
+
+def _tree_rss_mb(root: int) -> float:
+    """RSS of `root` and all its descendants (the step processes), from /proc."""
+    parents: dict[int, int] = {}
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                stat = Path(entry.path, "stat").read_text()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    tree, frontier = {root}, [root]
+    while frontier:
+        frontier = [pid for pid, ppid in parents.items() if ppid in frontier and pid not in tree]
+        tree.update(frontier)
+    total = 0
+    for pid in tree:
+        try:
+            total += int(Path(f"/proc/{pid}/statm").read_text().split()[1])
+        except OSError:
+            continue
+    return total * PAGE / 2**20
+
+
+class TreeSampler(threading.Thread):
+    """Samples the process tree's RSS a few times a second; `peak_mb` is the highest seen."""
+
+    def __init__(self, interval: float = 0.25) -> None:
+        super().__init__(daemon=True)
+        self.interval, self.peak_mb = interval, 0.0
+        self._done = threading.Event()
+
+    def run(self) -> None:
+        while not self._done.is_set():
+            self.peak_mb = max(self.peak_mb, _tree_rss_mb(os.getpid()))
+            self._done.wait(self.interval)
+
+    def stop(self) -> float:
+        self._done.set()
+        self.join()
+        return self.peak_mb
+
+
+# --- figures from the run's event log -------------------------------------------------------
+
+
+@dataclass
+class StepFigures:
+    step: str
+    start: float = 0.0
+    end: float = 0.0
+    spawn_s: float = 0.0  # step process launched -> step started (imports, resources)
+    load_s: float = 0.0  # step start -> last input loaded (unpickling)
+    store_s: float = 0.0  # output yielded -> output handled (pickling), summed
+    peak_mb: float = 0.0
+    rows: int = 0
+    checked: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def wall_s(self) -> float:
+        return self.end - self.start
+
+    @property
+    def rows_out(self) -> int:
+        return self.rows + sum(self.checked.values())
+
+
+def step_figures(instance: dg.DagsterInstance, run_id: str) -> list[StepFigures]:
+    """Per step: start/end, input loading and output storing time, peak RSS, rows out."""
+    steps: dict[str, StepFigures] = {}
+    yielded: dict[tuple[str, str], float] = {}
+    for entry in instance.all_logs(run_id):
+        if not entry.step_key:
+            continue
+        figures = steps.setdefault(entry.step_key, StepFigures(entry.step_key))
+        event = entry.dagster_event
+        if event is None:
+            if entry.user_message.startswith(PEAK_MARK):
+                figures.peak_mb = float(entry.user_message.removeprefix(PEAK_MARK))
+            continue
+        kind = event.event_type
+        if kind == dg.DagsterEventType.STEP_WORKER_STARTING:
+            figures.spawn_s = -entry.timestamp
+        elif kind == dg.DagsterEventType.STEP_START:
+            figures.start = entry.timestamp
+            figures.spawn_s += entry.timestamp if figures.spawn_s else 0.0
+        elif kind in (dg.DagsterEventType.STEP_SUCCESS, dg.DagsterEventType.STEP_FAILURE):
+            figures.end = entry.timestamp
+        elif kind == dg.DagsterEventType.LOADED_INPUT:
+            figures.load_s = entry.timestamp - figures.start
+        elif kind == dg.DagsterEventType.STEP_OUTPUT:
+            yielded[entry.step_key, event.event_specific_data.step_output_handle.output_name] = (
+                entry.timestamp
+            )
+        elif kind == dg.DagsterEventType.HANDLED_OUTPUT:
+            output = event.event_specific_data.output_name
+            figures.store_s += entry.timestamp - yielded.get((entry.step_key, output), 0.0)
+        elif kind == dg.DagsterEventType.ASSET_MATERIALIZATION:
+            count = entry.asset_materialization.metadata.get("dagster/row_count")
+            figures.rows += int(count.value) if count is not None else 0
+        elif kind == dg.DagsterEventType.ASSET_CHECK_EVALUATION:
+            evaluation = event.event_specific_data
+            rows = evaluation.metadata.get("rows")
+            if rows is not None:
+                figures.checked[evaluation.asset_key.to_user_string()] = int(rows.value)
+    return sorted(steps.values(), key=lambda s: s.start)
+
+
+# --- running --------------------------------------------------------------------------------
+
+
+def executor_config(executor: str) -> dict[str, object]:
+    if executor == "in_process":
+        return {"in_process": {}}
+    return {"multiprocess": {"max_concurrent": os.cpu_count() or 2}}
+
+
+def run_nightly(executor: str, asset_selection: list[dg.AssetKey] | None = None):
+    """One run of the metered nightly job against $DAGSTER_HOME; (result, seconds, peak MB)."""
+    instance = dg.DagsterInstance.get()
+    run_config = {
+        "ops": {"customer_dormancy": {"config": {"as_of": AS_OF.isoformat()}}},
+        "execution": {"config": executor_config(executor)},
+        "loggers": {"console": {"config": {"log_level": "WARNING"}}},
+    }
+    sampler = TreeSampler()
+    sampler.start()
+    start = time.perf_counter()
+    with quiet_stderr(Path(instance.root_directory) / "stderr.log"):
+        result = dg.execute_job(
+            dg.reconstructable(metered_nightly),
+            instance=instance,
+            run_config=run_config,
+            asset_selection=asset_selection,
+        )
+    seconds = time.perf_counter() - start
+    if not result.success:
+        print(f"run {result.run_id} failed: see {instance.root_directory}/stderr.log")
+    return result, seconds, sampler.stop(), instance
+
+
+@contextlib.contextmanager
+def quiet_stderr(path: Path) -> Iterator[None]:
+    """Send this process's and its step processes' stderr (the step processes log every
+    engine event at DEBUG, whatever the run config says) to a file, so the figures stay
+    readable."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with path.open("ab") as log:
+        os.dup2(log.fileno(), 2)
+    try:
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def prepare_run_dir(size: str, sample: Path) -> Path:
+    """A fresh instance, intermediate storage and DuckDB warehouse for one benchmark run."""
+    run_dir = BENCH_DIR / f"run-{size}"
+    shutil.rmtree(run_dir, ignore_errors=True)
+    (run_dir / "home").mkdir(parents=True)
+    (run_dir / "home" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    os.environ.update(
+        DAGSTER_HOME=str(run_dir / "home"),
+        HORIOKOSHI_DATA_DIR=str(sample),
+        HORIOKOSHI_STATE_DIR=str(run_dir / "state"),
+        HORIOKOSHI_WAREHOUSE_URL=f"duckdb:///{run_dir / 'warehouse.duckdb'}",
+        HORIOKOSHI_REPORT_DIR=str(run_dir / "reports"),
+    )
+    os.environ.pop("HORIOKOSHI_QUALITY_DIR", None)
+    return run_dir
+
+
+def publish_to_postgres(url: str) -> float:
+    """Republish the stored intermediates into a throw-away schema; the publish step's wall s."""
+    import sqlalchemy as sa
+
+    schema = f"hk_nightly_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(url)
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    scoped = sa.make_url(url).update_query_dict({"options": f"-csearch_path={schema}"})
+    duck_url = os.environ["HORIOKOSHI_WAREHOUSE_URL"]
+    os.environ["HORIOKOSHI_WAREHOUSE_URL"] = scoped.render_as_string(hide_password=False)
+    os.environ["HORIOKOSHI_QUALITY_DIR"] = str(Path(duck_url.removeprefix("duckdb:///")).parent)
+    try:
+        from pipelines.assets.publish import TABLE_INPUTS
+
+        keys = [dg.AssetKey(["warehouse", table]) for table in TABLE_INPUTS]
+        result, _, _, instance = run_nightly("in_process", keys)
+        if not result.success:
+            raise SystemExit(f"PostgreSQL publish run {result.run_id} failed")
+        (publish,) = [s for s in step_figures(instance, result.run_id) if s.step.startswith("pub")]
+        return publish.wall_s
+    finally:
+        os.environ["HORIOKOSHI_WAREHOUSE_URL"] = duck_url
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+        admin.dispose()
+
+
+# --- printing -------------------------------------------------------------------------------
+
+
+def print_steps(size: str, executor: str, steps: list[StepFigures]) -> None:
+    print(f"\n== {size} ({executor})")
+    print(
+        f"{'step':<22}{'spawn s':>8}{'wall s':>9}{'load s':>8}{'store s':>9}{'peak MB':>9}"
+        f"{'rows out':>12}{'rows/s':>11}"
+    )
+    for s in steps:
+        rate = f"{s.rows_out / s.wall_s:>11,.0f}" if s.rows_out and s.wall_s else f"{'':>11}"
+        print(
+            f"{s.step:<22}{s.spawn_s:>8.1f}{s.wall_s:>9.1f}{s.load_s:>8.1f}{s.store_s:>9.1f}{s.peak_mb:>9.0f}"
+            f"{s.rows_out:>12,}{rate}"
+        )
+
+
+def print_ratios(results: list[dict[str, object]]) -> None:
+    """Each size against the smallest: records, wall time and peak memory."""
+    if len(results) < 2:
+        return
+    base = results[0]
+    print(f"\n{'size':<8}{'records':>12}{'x rec':>8}{'wall s':>9}{'x wall':>8}{'peak MB':>9}")
+    for r in results:
+        print(
+            f"{r['size']:<8}{r['records']:>12,}{r['records'] / base['records']:>8.1f}"
+            f"{r['wall_s']:>9.1f}{r['wall_s'] / base['wall_s']:>8.1f}{r['peak_mb']:>9.0f}"
+        )
+
+
+def bench(size: str, args: argparse.Namespace) -> dict[str, object]:
+    sample = sample_dir(size, args.seed)
+    manifest = json.loads((sample / "manifest.json").read_text(encoding="utf-8"))
+    prepare_run_dir(size, sample)
+    result, wall, tree_peak, instance = run_nightly(args.executor)
+    steps = step_figures(instance, result.run_id)
+    print_steps(size, args.executor, steps)
+    records = manifest["files"]["truth.csv"]["rows"]  # one truth row per company record
+    lines = manifest["files"]["sales.sqlite"]["tables"]["売上明細"]
+    figures: dict[str, object] = {
+        "size": size,
+        "executor": args.executor,
+        "success": result.success,
+        "records": records,
+        "sales_lines": lines,
+        "wall_s": round(wall, 1),
+        "peak_mb": round(max([tree_peak, *(s.peak_mb for s in steps)]), 0),
+        "steps": [asdict(s) | {"wall_s": round(s.wall_s, 2)} for s in steps],
+        "at": dt.datetime.now().isoformat(timespec="seconds"),
+    }
+    print(
+        f"{'total':<22}{'':>8}{wall:>9.1f}{'':>17}{figures['peak_mb']:>9.0f}"
+        f"   {records:,} company records, {lines:,} sales lines"
+        f"{'' if result.success else '  RUN FAILED'}"
+    )
+    if args.postgres and result.success:
+        figures["postgres_publish_s"] = round(publish_to_postgres(args.postgres_url), 1)
+        print(f"{'PostgreSQL publish':<22}{'':>8}{figures['postgres_publish_s']:>9.1f}")
+    with (BENCH_DIR / "results.jsonl").open("a", encoding="utf-8") as out:
+        out.write(json.dumps(figures, ensure_ascii=False) + "\n")
+    return figures
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--size", nargs="+", choices=list(COMPANIES), default=["10k"])
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument(
+        "--executor", choices=["multiprocess", "in_process"], default="multiprocess"
+    )
+    parser.add_argument("--postgres", action="store_true", help="also time the PostgreSQL publish")
+    parser.add_argument(
+        "--postgres-url",
+        default=os.environ.get("HORIOKOSHI_BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL),
+    )
+    args = parser.parse_args(argv)
+    results = [bench(size, args) for size in args.size]
+    print_ratios(results)
+    return 0 if all(r["success"] for r in results) else 1
+
+
+if __name__ == "__main__":
+    from pipelines.teardown import exit_quietly
+
+    exit_quietly(main(sys.argv[1:]))

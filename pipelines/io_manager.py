@@ -1,0 +1,74 @@
+"""Intermediate assets on disk: typed DataFrames as Arrow IPC files, anything else pickled.
+
+Pickling a 10M-row frame of Arrow-backed strings writes three times the bytes of an
+lz4-compressed Arrow file and takes about twice as long. Arrow keeps pandas' dtypes through
+its schema metadata, except for `object` columns, which may hold anything and would come
+back converted, and categoricals: a frame with one is pickled, so every value comes back
+exactly as it went.
+Files live where Dagster's FilesystemIOManager puts them (one per asset under the instance's
+storage directory, or `base_dir`); the format is read from the file's first bytes.
+"""
+
+from __future__ import annotations
+
+import pickle
+from typing import Any
+
+import dagster as dg
+import pandas as pd
+import pyarrow as pa
+import pyarrow.feather as feather
+from upath import UPath
+
+ARROW_MAGIC = b"ARROW1"
+
+
+def arrow_table(frame: pd.DataFrame) -> pa.Table | None:
+    """The frame as an Arrow table that converts back to an equal frame, or None."""
+    if any(pd.api.types.is_object_dtype(dtype) for dtype in frame.dtypes):
+        return None
+    if not all(isinstance(name, str) for name in frame.columns):
+        return None
+    try:
+        table = pa.Table.from_pandas(frame, preserve_index=None)
+    except (pa.ArrowException, TypeError, ValueError):
+        return None
+    # The dtypes the table converts back to (categories, for one, do not survive).
+    back = table.schema.empty_table().to_pandas()
+    same = list(back.dtypes) == list(frame.dtypes) and back.index.dtype == frame.index.dtype
+    return table if same else None
+
+
+class FrameFileIOManager(dg.UPathIOManager):
+    """The paths of Dagster's FilesystemIOManager; DataFrames as lz4 Arrow IPC files."""
+
+    extension = ""
+
+    def __init__(self, base_dir: str) -> None:
+        super().__init__(base_path=UPath(base_dir))
+
+    def dump_to_path(self, context: dg.OutputContext, obj: Any, path: UPath) -> None:
+        table = arrow_table(obj) if isinstance(obj, pd.DataFrame) else None
+        with path.open("wb") as file:
+            if table is None:
+                pickle.dump(obj, file, pickle.HIGHEST_PROTOCOL)
+            else:
+                feather.write_feather(table, file, compression="lz4")
+
+    def load_from_path(self, context: dg.InputContext, path: UPath) -> Any:
+        with path.open("rb") as file:
+            if file.read(len(ARROW_MAGIC)) != ARROW_MAGIC:
+                file.seek(0)
+                return pickle.load(file)
+        # Memory-mapped: only the decompressed columns take memory, not the file as well.
+        return feather.read_table(str(path), memory_map=True).to_pandas(split_blocks=True)
+
+
+class FrameIOManager(dg.ConfigurableIOManagerFactory):
+    """Intermediate assets in `base_dir` (default: the instance's storage directory)."""
+
+    base_dir: str | None = None
+
+    def create_io_manager(self, context: dg.InitResourceContext) -> FrameFileIOManager:
+        base_dir = self.base_dir or context.instance.storage_directory()
+        return FrameFileIOManager(base_dir=base_dir)

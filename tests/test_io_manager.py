@@ -1,0 +1,77 @@
+"""Intermediate assets through FrameIOManager: DataFrames come back equal, dtypes included,
+whether they went as Arrow files or (with object columns) as pickles."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dagster as dg
+import numpy as np
+import pandas as pd
+import pytest
+
+from pipelines.io_manager import ARROW_MAGIC, FrameFileIOManager
+
+TYPED = pd.DataFrame(
+    {
+        "str": pd.Series(["a", None, "東京"], dtype="str"),
+        "string": pd.Series(["x", pd.NA, "ｶﾅ"], dtype="string"),
+        "int": [1, 2, 3],
+        "nullable_int": pd.array([1, None, 3], dtype="Int64"),
+        "float": [1.5, np.nan, 3.0],
+        "bool": [True, False, True],
+        "nullable_bool": pd.array([True, None, False], dtype="boolean"),
+        "ns": pd.to_datetime(["2026-01-01", None, "2026-11-23"]),
+        "seconds": pd.to_datetime(["2026-01-01", None, "2026-11-23"]).astype("datetime64[s]"),
+    }
+)
+
+
+def roundtrip(tmp_path: Path, value: object) -> tuple[object, bytes]:
+    manager = FrameFileIOManager(base_dir=str(tmp_path))
+    key = dg.AssetKey(["stage", "frame"])
+    manager.handle_output(dg.build_output_context(asset_key=key), value)
+    head = (tmp_path / "stage" / "frame").read_bytes()[: len(ARROW_MAGIC)]
+    upstream = dg.build_output_context(asset_key=key)
+    return manager.load_input(dg.build_input_context(asset_key=key, upstream_output=upstream)), head
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        TYPED,
+        TYPED.iloc[:0],
+        TYPED.set_index("str"),
+        TYPED.iloc[[2, 0]],  # a non-range index
+    ],
+    ids=["typed", "empty", "string_index", "shuffled_index"],
+)
+def test_typed_frames_go_as_arrow_and_come_back_equal(tmp_path: Path, frame: pd.DataFrame):
+    loaded, head = roundtrip(tmp_path, frame)
+    assert head == ARROW_MAGIC
+    pd.testing.assert_frame_equal(loaded, frame)
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        pd.DataFrame({"amount": [1, "要確認", None]}),  # a raw column as the driver gave it
+        pd.DataFrame({"key": pd.Series(["a", "b"], dtype=object)}),
+        pd.DataFrame({0: [1, 2]}),  # a column name Arrow would turn into text
+        pd.DataFrame({"tier": pd.Categorical(["active", "dormant"])}),
+    ],
+    ids=["mixed_object", "object_strings", "int_column_name", "categorical"],
+)
+def test_other_frames_are_pickled_exactly(tmp_path: Path, frame: pd.DataFrame):
+    loaded, head = roundtrip(tmp_path, frame)
+    assert head != ARROW_MAGIC
+    pd.testing.assert_frame_equal(loaded, frame)
+    assert [type(v) for v in loaded.iloc[:, 0]] == [type(v) for v in frame.iloc[:, 0]]
+
+
+def test_other_values_are_pickled(tmp_path: Path):
+    value = {"companies": TYPED, "count": 3}
+    loaded, head = roundtrip(tmp_path, value)
+    assert head != ARROW_MAGIC
+    assert loaded["count"] == 3
+    pd.testing.assert_frame_equal(loaded["companies"], TYPED)

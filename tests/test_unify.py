@@ -1,0 +1,54 @@
+"""Facts tied to customers through the crosswalk; unknown companies go to quarantine."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from cleansing.unify import attach_customers
+
+CROSSWALK = pd.DataFrame(
+    {
+        "source": ["crm", "sales_db", "sales_db"],
+        "source_id": ["1", "1", "2"],  # the same code in two systems is two companies
+        "customer_id": ["C-A", "C-B", "C-A"],
+    }
+)
+
+
+def facts(*rows: tuple[str, str, str]) -> pd.DataFrame:
+    source, source_id, company = zip(*rows, strict=True)
+    return pd.DataFrame(
+        {
+            "source": list(source),
+            "source_id": pd.array(source_id, dtype="string"),
+            "company_source_id": pd.array(company, dtype="string"),
+            "amount": [100.0 * (i + 1) for i in range(len(rows))],
+        }
+    )
+
+
+def test_customer_ids_follow_source_and_company_code():
+    rows = facts(("sales_db", "L1", "1"), ("crm", "D1", "1"), ("sales_db", "L2", "2"))
+    linked, orphans = attach_customers(rows, CROSSWALK, "transactions")
+    assert linked["customer_id"].tolist() == ["C-B", "C-A", "C-A"]
+    assert linked["source_id"].tolist() == ["L1", "D1", "L2"]  # input order kept
+    assert linked["company_source_id"].dtype == rows["company_source_id"].dtype
+    assert orphans.empty
+
+
+def test_unknown_company_goes_to_quarantine_with_its_raw_values():
+    rows = facts(("sales_db", "L1", "1"), ("sales_db", "L2", "999"), ("crm", "D1", "2"))
+    linked, orphans = attach_customers(rows, CROSSWALK, "transactions")
+    assert linked["source_id"].tolist() == ["L1"]
+    assert linked.index.tolist() == [0]
+    assert orphans["reason"].tolist() == ["company_source_id_orphan"] * 2
+    assert orphans["location"].tolist() == ["transactions:L2", "transactions:D1"]
+    assert orphans["detail"].tolist() == ["company_source_id=999", "company_source_id=2"]
+    assert '"amount": 200.0' in orphans["raw"].iloc[0]
+
+
+def test_a_crosswalk_listing_a_record_twice_is_refused():
+    doubled = pd.concat([CROSSWALK, CROSSWALK.iloc[[0]]], ignore_index=True)
+    with pytest.raises(ValueError, match="unique"):
+        attach_customers(facts(("crm", "D1", "1")), doubled, "deals")
