@@ -5,9 +5,13 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: install run test ui lint sample validate clean bi-role dictionary
+.PHONY: install home run test ui lint sample validate clean bi-role dictionary
 
 install: $(STAMP)
+
+# Dagster refuses a DAGSTER_HOME that does not exist: create it (with telemetry off) first.
+home: install
+	$(BIN)/python -m pipelines.instance > /dev/null
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,17 +22,16 @@ $(STAMP): pyproject.toml constraints.txt
 run: install
 	$(BIN)/python -m pipelines.run $(ARGS)
 
-test: install
+test: home
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-ui: install
-	$(BIN)/python -m pipelines.instance
+ui: home
 	$(BIN)/dagster dev -w workspace.yaml
 
 sample: install
 	$(BIN)/python -m sampledata --out data/sample
 
-validate: install
+validate: home
 	$(BIN)/dagster definitions validate -w workspace.yaml
 
 # The read-only BI role on the PostgreSQL warehouse named by HORIOKOSHI_WAREHOUSE_URL
