@@ -209,8 +209,11 @@ def executor_config(executor: str) -> dict[str, object]:
     return {"multiprocess": {"max_concurrent": os.cpu_count() or 2}}
 
 
-def run_nightly(executor: str, asset_selection: list[dg.AssetKey] | None = None):
-    """One run of the metered nightly job against $DAGSTER_HOME; (result, seconds, peak MB)."""
+def run_nightly(
+    executor: str, asset_selection: list[dg.AssetKey] | None = None
+) -> tuple[dg.JobExecutionResult, float, float, dg.DagsterInstance]:
+    """One run of the metered nightly job against $DAGSTER_HOME: (result, wall seconds, peak
+    MB of the process tree, instance)."""
     instance = dg.DagsterInstance.get()
     run_config = {
         "ops": {"customer_dormancy": {"config": {"as_of": AS_OF.isoformat()}}},
@@ -278,7 +281,6 @@ def publish_to_postgres(url: str) -> float:
     scoped = sa.make_url(url).update_query_dict({"options": f"-csearch_path={schema}"})
     duck_url = os.environ["HORIOKOSHI_WAREHOUSE_URL"]
     os.environ["HORIOKOSHI_WAREHOUSE_URL"] = scoped.render_as_string(hide_password=False)
-    os.environ["HORIOKOSHI_QUALITY_DIR"] = str(Path(duck_url.removeprefix("duckdb:///")).parent)
     try:
         from pipelines.assets.publish import TABLE_INPUTS
 

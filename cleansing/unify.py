@@ -16,6 +16,8 @@ MAP_DETAIL_COLUMNS = ["source", "source_id", "name_raw", "name_key", "corporate_
 def source_map(crosswalk: pd.DataFrame, staged_companies: pd.DataFrame) -> pd.DataFrame:
     """The matcher's crosswalk with the source's own spelling and corporate number beside it."""
     details = staged_companies[[*MAP_DETAIL_COLUMNS, "corporate_number_valid"]]
+    # Keys of one dtype: two text dtypes would come out of the merge as Python objects.
+    details = details.astype({key: crosswalk[key].dtype for key in ("source", "source_id")})
     return crosswalk.merge(details, on=["source", "source_id"], how="left", validate="1:1")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from cleansing.unify import attach_customers
+from cleansing.unify import attach_customers, source_map
 
 CROSSWALK = pd.DataFrame(
     {
@@ -52,3 +52,19 @@ def test_a_crosswalk_listing_a_record_twice_is_refused():
     doubled = pd.concat([CROSSWALK, CROSSWALK.iloc[[0]]], ignore_index=True)
     with pytest.raises(ValueError, match="unique"):
         attach_customers(facts(("crm", "D1", "1")), doubled, "deals")
+
+
+def test_source_map_adds_each_record_spelling_and_keeps_text_dtypes():
+    staged = pd.DataFrame(
+        {
+            "source": ["sales_db", "crm", "sales_db"],
+            "source_id": pd.array(["2", "1", "1"], dtype="string"),  # staging's dtype
+            "name_raw": pd.array(["(株)山田", "山田商事", "ﾔﾏﾀﾞ"], dtype="string"),
+            "name_key": ["山田", "山田", "ヤマダ"],
+            "corporate_number": [None, "7123456789012", None],
+            "corporate_number_valid": [False, True, False],
+        }
+    )
+    mapped = source_map(CROSSWALK, staged)
+    assert mapped["name_raw"].tolist() == ["山田商事", "ﾔﾏﾀﾞ", "(株)山田"]
+    assert mapped["source_id"].dtype == CROSSWALK["source_id"].dtype  # no object column
