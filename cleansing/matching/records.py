@@ -12,26 +12,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from cleansing.schema import STAGED_COLUMNS
 from cleansing.text import kana_keys
 
-INPUT_COLUMNS = (
-    "source",
-    "source_id",
-    "name",
-    "legal_form",
-    "branch",
-    "name_key",
-    "kana_key",
-    "corporate_number",
-    "corporate_number_valid",
-    "phone",
-    "postal_code",
-    "prefecture",
-    "address",
-    "industry",
-    "employees",
-    "capital_yen",
-    "updated_at",
+# The staged company columns the matcher reads: all but the raw spelling and the address key
+# (it compares addresses itself), so a column added to the staged schema reaches it too.
+INPUT_COLUMNS = tuple(
+    c for c in STAGED_COLUMNS["companies"] if c not in ("name_raw", "address_key")
 )
 TEXT_COLUMNS = (
     "name",
