@@ -260,6 +260,15 @@ def stage_entity(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Stage one entity of one source: (staged rows, quarantine rows). With `today`, fact rows
     dated after it are quarantined."""
+    good, quarantine, _ = stage_entity_rows(source, entity, raw, today)
+    return good, quarantine
+
+
+def stage_entity_rows(
+    source: str, entity: str, raw: pd.DataFrame, today: dt.date | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
+    """`stage_entity`, plus the mask of the raw rows that were quarantined (staged rows are
+    the others, in raw order)."""
     raw = raw.reset_index(drop=True)
     rej = Rejections(raw.index)
     ids = _require_text(raw, "source_id", rej)
@@ -284,7 +293,7 @@ def stage_entity(
     good = staged[list(STAGED_COLUMNS[entity])]
     if bad.any():  # copying 10M rows to drop none costs seconds
         good = keep_rows(good, ~bad)
-    return good, quarantine.reset_index(drop=True)
+    return good, quarantine.reset_index(drop=True), bad.to_numpy(dtype=bool)
 
 
 def keep_rows(frame: pd.DataFrame, keep: pd.Series) -> pd.DataFrame:

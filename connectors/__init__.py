@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import glob
+import hashlib
+import os
 from contextlib import closing
 from pathlib import Path
 
+import pandas as pd
+
 from connectors.api import read_api_entity
-from connectors.base import ConnectorError, ReadResult, SourceConfig, load_sources
+from connectors.base import ConnectorError, ReadResult, SourceConfig, empty_rejects, load_sources
 from connectors.csv_export import read_csv_entity
 from connectors.excel import read_excel_entity
 from connectors.hubspot import HubSpotReader
@@ -22,22 +27,54 @@ READERS = {"salesforce": SalesforceReader, "hubspot": HubSpotReader, "kintone": 
 
 
 def read_source(
-    config: SourceConfig, data_dir: Path, *, source: str = "", state_dir: Path | None = None
+    config: SourceConfig,
+    data_dir: Path,
+    *,
+    source: str = "",
+    state_dir: Path | None = None,
+    marks: dict[str, object] | None = None,
 ) -> dict[str, ReadResult]:
     """Read every configured entity of one source. API sources keep their snapshot and
-    high-water mark in `state_dir` (without one, every pull is a full pull)."""
+    high-water mark in `state_dir` (without one, every pull is a full pull).
+
+    `marks` are the previous read's marks per entity (an incremental night): a file entity
+    whose files have the same fingerprint is not read again, and a SQL entity with an
+    `incremental_column` reads only the rows above its mark. Each result carries its mark."""
     if config.kind in READERS:
         return _read_api(config, data_dir, source, state_dir)
+    marks = marks or {}
     results: dict[str, ReadResult] = {}
     for entity, mapping in config.entities.items():
-        if config.kind == "csv":
-            results[entity] = read_csv_entity(mapping, entity, data_dir, source)
-        elif config.kind == "excel":
-            results[entity] = read_excel_entity(mapping, entity, data_dir)
+        previous = marks.get(entity)
+        if config.kind in ("csv", "excel"):
+            fingerprint = files_fingerprint(data_dir, mapping.path or "")
+            if previous is not None and previous == fingerprint:
+                results[entity] = ReadResult(
+                    rows=pd.DataFrame(), rejects=empty_rejects(), complete=False, mark=previous
+                )
+                continue
+            if config.kind == "csv":
+                result = read_csv_entity(mapping, entity, data_dir, source)
+            else:
+                result = read_excel_entity(mapping, entity, data_dir)
+            result.mark = fingerprint
+            results[entity] = result
         else:
             url = resolve_url(config, data_dir)
-            results[entity] = read_sql_entity(mapping, entity, url, config.chunk_rows)
+            since = previous if mapping.incremental_column else None
+            results[entity] = read_sql_entity(mapping, entity, url, config.chunk_rows, since)
     return results
+
+
+def files_fingerprint(data_dir: Path, pattern: str) -> str:
+    """Name, size and modification time of every file the pattern matches: an export that
+    was rewritten shows a new fingerprint even when its size did not change."""
+    paths = sorted(glob.glob(str(data_dir / pattern)))
+    parts = []
+    for path in paths:
+        stat = os.stat(path)
+        parts.append(f"{os.path.relpath(path, data_dir)}:{stat.st_size}:{stat.st_mtime_ns}")
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
 
 def _read_api(

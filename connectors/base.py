@@ -43,10 +43,15 @@ class ConnectorError(RuntimeError):
 
 @dataclass
 class ReadResult:
-    """What a reader returns for one entity of one source."""
+    """What a reader returns for one entity of one source.
+
+    `complete` is False when `rows` hold only what was added since the previous read (an
+    incremental SQL read above `mark`, or nothing at all for an unchanged file)."""
 
     rows: pd.DataFrame
     rejects: pd.DataFrame
+    complete: bool = True
+    mark: object = None
 
     @property
     def rows_read(self) -> int:
@@ -102,6 +107,9 @@ class EntityMapping(BaseModel):
     delimiter: str | None = None
     sheets: list[str] = Field(default_factory=list)
     query: str | None = None
+    # A column of the query's result that grows with every new row (a slip number, an insert
+    # timestamp): an incremental night reads only the rows above the last night's maximum.
+    incremental_column: str | None = None
     object: str | None = None
     app: int | None = None
     modified_field: str | None = None

@@ -69,17 +69,42 @@ def iter_query_chunks(engine: sa.Engine, query: str, chunk_rows: int) -> Iterato
             cursor.close()
 
 
+def incremental_query(engine: sa.Engine, mapping: EntityMapping, since: object) -> str:
+    """The entity's query restricted to rows whose incremental column is above `since`
+    (databases push the condition into the query, onto the column's index)."""
+    column = engine.dialect.identifier_preparer.quote(mapping.incremental_column or "")
+    bound = sa.literal(since).compile(
+        dialect=engine.dialect, compile_kwargs={"literal_binds": True}
+    )
+    return f"SELECT * FROM ({mapping.query}) AS q WHERE q.{column} > {bound}"
+
+
 def iter_entity_chunks(
-    mapping: EntityMapping, entity: str, url: str, chunk_rows: int
+    mapping: EntityMapping,
+    entity: str,
+    url: str,
+    chunk_rows: int,
+    since: object = None,
+    marks: list[object] | None = None,
 ) -> Iterator[pd.DataFrame]:
-    """Mapped raw rows of one entity, chunk by chunk; errors name the database and entity."""
+    """Mapped raw rows of one entity, chunk by chunk; errors name the database and entity.
+    With `since`, only rows above it in the incremental column; each chunk's maximum of that
+    column is added to `marks`."""
     engine = make_engine(url)
     where = f"{engine.url.render_as_string(hide_password=True)} ({entity})"
     id_column = mapping.columns.get("source_id")
+    mark_column = mapping.incremental_column
+    query = mapping.query or ""
+    if since is not None:
+        query = incremental_query(engine, mapping, since)
     try:
-        for chunk in iter_query_chunks(engine, mapping.query or "", chunk_rows):
+        for chunk in iter_query_chunks(engine, query, chunk_rows):
             if id_column not in chunk.columns:
                 raise ConnectorError(f"{where}: the query returns no column {id_column!r}")
+            if mark_column is not None and marks is not None:
+                if mark_column not in chunk.columns:
+                    raise ConnectorError(f"{where}: the query returns no column {mark_column!r}")
+                marks.append(chunk[mark_column].max())
             chunk[ROW_REF] = entity + ":" + chunk[id_column].astype("string")
             yield apply_mapping(chunk, mapping, entity, where)
     except (SQLAlchemyError, engine.dialect.loaded_dbapi.Error) as exc:
@@ -89,16 +114,27 @@ def iter_entity_chunks(
 
 
 def read_sql_entity(
-    mapping: EntityMapping, entity: str, url: str, chunk_rows: int = 50_000
+    mapping: EntityMapping,
+    entity: str,
+    url: str,
+    chunk_rows: int = 50_000,
+    since: object = None,
 ) -> ReadResult:
-    """Every row of the entity's query, mapped; values come back as the driver gives them."""
-    chunks = list(iter_entity_chunks(mapping, entity, url, chunk_rows))
+    """Every row of the entity's query, mapped; values come back as the driver gives them.
+    With `since` (the previous read's mark), only rows above it: an incomplete read. The
+    result's mark is the maximum of the incremental column read so far."""
+    marks: list[object] = []
+    chunks = list(iter_entity_chunks(mapping, entity, url, chunk_rows, since, marks))
     rows = (
         pd.concat(chunks, ignore_index=True)
         if chunks
         else apply_mapping(_empty_frame(mapping), mapping, entity, entity)
     )
-    return ReadResult(rows=rows, rejects=empty_rejects())
+    found = [m for m in marks if not pd.isna(m)]
+    mark = max(found) if found else since
+    if hasattr(mark, "item"):  # numpy scalar -> plain value, kept as JSON
+        mark = mark.item()
+    return ReadResult(rows=rows, rejects=empty_rejects(), complete=since is None, mark=mark)
 
 
 def _empty_frame(mapping: EntityMapping) -> pd.DataFrame:

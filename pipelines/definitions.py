@@ -14,7 +14,7 @@ from pipelines.assets.report import dormancy_report
 from pipelines.assets.stage import build_stage_asset
 from pipelines.assets.unify import unify_customers
 from pipelines.checks import CHECKS
-from pipelines.resources import build_resources, sources_path
+from pipelines.resources import NightResource, build_resources, sources_path
 from pipelines.schedules import nightly_job, nightly_schedule
 from pipelines.sensors import SENSORS
 
@@ -49,7 +49,7 @@ def build_definitions(
         jobs=[nightly_job],
         schedules=[nightly_schedule],
         sensors=SENSORS,
-        resources=resources or build_resources(),
+        resources={"night": NightResource(), **(resources or build_resources())},
     )
 
 

@@ -12,6 +12,7 @@ storage directory, or `base_dir`); the format is read from the file's first byte
 from __future__ import annotations
 
 import pickle
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -39,6 +40,28 @@ def arrow_table(frame: pd.DataFrame) -> pa.Table | None:
     return table if same else None
 
 
+def save_value(path: UPath | Path, obj: Any) -> None:
+    """A typed DataFrame as an lz4 Arrow IPC file, anything else pickled."""
+    table = arrow_table(obj) if isinstance(obj, pd.DataFrame) else None
+    with path.open("wb") as file:
+        if table is None:
+            pickle.dump(obj, file, pickle.HIGHEST_PROTOCOL)
+        else:
+            feather.write_feather(table, file, compression="lz4")
+
+
+def load_value(path: UPath | Path, columns: list[str] | None = None) -> Any:
+    """What `save_value` wrote; `columns` reads only those of an Arrow file."""
+    with path.open("rb") as file:
+        if file.read(len(ARROW_MAGIC)) != ARROW_MAGIC:
+            file.seek(0)
+            value = pickle.load(file)
+            return value[columns] if columns is not None else value
+    # Memory-mapped: only the decompressed columns take memory, not the file as well.
+    table = feather.read_table(str(path), columns=columns, memory_map=True)
+    return table.to_pandas(split_blocks=True)
+
+
 class FrameFileIOManager(dg.UPathIOManager):
     """The paths of Dagster's FilesystemIOManager; DataFrames as lz4 Arrow IPC files."""
 
@@ -48,20 +71,10 @@ class FrameFileIOManager(dg.UPathIOManager):
         super().__init__(base_path=UPath(base_dir))
 
     def dump_to_path(self, context: dg.OutputContext, obj: Any, path: UPath) -> None:
-        table = arrow_table(obj) if isinstance(obj, pd.DataFrame) else None
-        with path.open("wb") as file:
-            if table is None:
-                pickle.dump(obj, file, pickle.HIGHEST_PROTOCOL)
-            else:
-                feather.write_feather(table, file, compression="lz4")
+        save_value(path, obj)
 
     def load_from_path(self, context: dg.InputContext, path: UPath) -> Any:
-        with path.open("rb") as file:
-            if file.read(len(ARROW_MAGIC)) != ARROW_MAGIC:
-                file.seek(0)
-                return pickle.load(file)
-        # Memory-mapped: only the decompressed columns take memory, not the file as well.
-        return feather.read_table(str(path), memory_map=True).to_pandas(split_blocks=True)
+        return load_value(path)
 
 
 class FrameIOManager(dg.ConfigurableIOManagerFactory):

@@ -18,9 +18,13 @@ def frame_metadata(frame: pd.DataFrame, columns: list[str] | None = None) -> dic
 
 
 def selected_outputs(
-    context: dg.AssetExecutionContext, frames: dict[str, pd.DataFrame]
+    context: dg.AssetExecutionContext,
+    frames: dict[str, pd.DataFrame],
+    extra: dict[str, dict[str, object]] | None = None,
 ) -> Iterator[dg.Output]:
-    """Outputs of a subsettable multi-asset: only those selected, each with counts + preview."""
+    """Outputs of a subsettable multi-asset: only those selected, each with counts + preview
+    (and its `extra` metadata, which may override them)."""
     for name, frame in frames.items():
         if name in context.selected_output_names:
-            yield dg.Output(frame, output_name=name, metadata=frame_metadata(frame))
+            metadata = frame_metadata(frame) | (extra or {}).get(name, {})
+            yield dg.Output(frame, output_name=name, metadata=metadata)

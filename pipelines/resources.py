@@ -17,7 +17,9 @@ from sqlalchemy.engine import Engine
 
 from connectors import SourceConfig, load_sources
 from pipelines.io_manager import FrameIOManager
+from pipelines.night_store import NightStore, state_fingerprint
 from warehouse.publish import make_engine
+from warehouse.schema import schema_signature
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SOURCES = REPO_ROOT / "config" / "sources.yaml"
@@ -51,6 +53,45 @@ class WarehouseResource(dg.ConfigurableResource):
         return make_engine(self.url)
 
 
+def state_root(data_dir: Path) -> Path:
+    """Where state kept between runs lives: HORIOKOSHI_STATE_DIR, else `<data_dir>/.state`."""
+    root = os.environ.get("HORIOKOSHI_STATE_DIR")
+    return Path(root) if root else Path(data_dir) / ".state"
+
+
+NIGHT_MODES = ("auto", "full", "incremental")
+
+
+class NightResource(dg.ConfigurableResource):
+    """Full or incremental night. `auto` (the default, or HORIOKOSHI_NIGHT_MODE) builds on the
+    last committed night when there is one of the same configuration, else runs a full night;
+    `full` re-reads, re-stages and re-matches everything (the weekly schedule, and the cure for
+    deletions a source cannot report); `incremental` insists on building on a previous night."""
+
+    mode: str = "auto"
+
+    def open(
+        self, run_id: str, sources: SourcesResource, warehouse: WarehouseResource
+    ) -> tuple[NightStore, bool]:
+        """The run's state store, and whether this night is incremental."""
+        if self.mode not in NIGHT_MODES:
+            raise ValueError(f"night mode must be one of {NIGHT_MODES}, got {self.mode!r}")
+        fingerprint = state_fingerprint(
+            Path(sources.config_path).read_text(encoding="utf-8"),
+            str(Path(sources.data_dir).resolve()),
+            warehouse.url,
+            schema_signature(),
+        )
+        store = NightStore(state_root(Path(sources.data_dir)) / "_night", run_id, fingerprint)
+        previous = store.has_committed_night()
+        if self.mode == "incremental" and not previous:
+            raise RuntimeError(
+                "night mode 'incremental' needs a committed previous night of this "
+                "configuration; run a full night first"
+            )
+        return store, previous and self.mode != "full"
+
+
 def sources_path() -> Path:
     return Path(os.environ.get("HORIOKOSHI_SOURCES", DEFAULT_SOURCES))
 
@@ -68,5 +109,6 @@ def build_resources() -> dict[str, object]:
             data_dir=os.environ.get("HORIOKOSHI_DATA_DIR", str(DEFAULT_DATA_DIR)),
         ),
         "warehouse": WarehouseResource(url=warehouse_url),
+        "night": NightResource(mode=os.environ.get("HORIOKOSHI_NIGHT_MODE", "auto")),
         "io_manager": FrameIOManager(),
     }

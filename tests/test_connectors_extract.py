@@ -9,7 +9,7 @@ import pandas as pd
 
 from connectors import load_sources
 from pipelines.assets.extract import build_source_assets
-from pipelines.resources import SourcesResource
+from pipelines.resources import NightResource, SourcesResource, WarehouseResource
 from tests.fakes.hubspot import FakeHubSpot, rate_limited
 from tests.test_connectors_hubspot import T0, companies, company
 
@@ -30,8 +30,12 @@ sources:
 
 def materialize(config: Path, data_dir: Path) -> dg.ExecuteInProcessResult:
     assets = build_source_assets(load_sources(config))
-    resource = SourcesResource(config_path=str(config), data_dir=str(data_dir))
-    return dg.materialize(assets, resources={"sources": resource}, raise_on_error=False)
+    resources = {
+        "sources": SourcesResource(config_path=str(config), data_dir=str(data_dir)),
+        "warehouse": WarehouseResource(url=f"duckdb:///{data_dir / 'warehouse.duckdb'}"),
+        "night": NightResource(),
+    }
+    return dg.materialize(assets, resources=resources, raise_on_error=False)
 
 
 def test_asset_pulls_incrementally_and_a_failed_pull_keeps_state(tmp_path, monkeypatch) -> None:

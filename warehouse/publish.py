@@ -10,9 +10,11 @@ simplest migration that is always right).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.schema import AddConstraint, CreateTable, DropTable
@@ -54,8 +56,34 @@ def existing_columns(conn: Connection) -> dict[str, list[str]]:
     return columns
 
 
-def publish(engine: Engine, frames: dict[str, pd.DataFrame]) -> dict[str, int]:
-    """Replace the given tables and recreate the views in one transaction; return row counts.
+@dataclass(frozen=True)
+class NightChanges:
+    """What an incremental night changes in the tables it does not replace.
+
+    - facts: per fact table, this night's rows, replacing rows of the same (source, source_id);
+    - quarantine: the rows quarantined this night;
+    - processed: (source, entity, source_id) of every row processed this night, whose earlier
+      quarantine rows, if any, are replaced by this night's outcome;
+    - moved: (source, source_id, customer_id) of company records now in another customer,
+      whose earlier facts follow them;
+    - removed: (source, entity, source_id) of rows their source no longer has, deleted first.
+    """
+
+    facts: dict[str, pd.DataFrame]
+    quarantine: pd.DataFrame
+    processed: pd.DataFrame
+    moved: pd.DataFrame
+    removed: pd.DataFrame
+
+
+FACT_TABLES = ("transactions", "deals", "activities")
+
+
+def publish(
+    engine: Engine, frames: dict[str, pd.DataFrame], changes: NightChanges | None = None
+) -> dict[str, int]:
+    """Replace the given tables, apply an incremental night's `changes`, and recreate the views,
+    in one transaction; return row counts (of the rows loaded).
 
     Tables not given stay as they are, unless missing or stale: those are created empty through
     the same path, so every table gets its keys and comments the same way. A history table
@@ -87,11 +115,69 @@ def publish(engine: Engine, frames: dict[str, pd.DataFrame]) -> dict[str, int]:
         _create_views(conn)
         for name, frame in partitioned.items():
             counts[name] = _replace_partitions(conn, TABLES[name], frame)
+        changed = _apply_changes(conn, changes) if changes is not None else {}
         if postgres:
             grant_bi_select(conn)
-            for name in frames:
+            for name in [*frames, *changed]:
                 conn.exec_driver_sql(f'ANALYZE "{name}"')
-    return {name: counts[name] for name in frames}
+    return {name: counts[name] for name in frames} | changed
+
+
+def _apply_changes(conn: Connection, changes: NightChanges) -> dict[str, int]:
+    counts = {}
+    removed = changes.removed
+    _delete_matching(conn, TABLES["quarantine"], removed)
+    for name in FACT_TABLES:
+        gone = removed.loc[removed["entity"] == name, ["source", "source_id"]]
+        _delete_matching(conn, TABLES[name], gone)
+    for name, frame in changes.facts.items():
+        table = TABLES[name]
+        _delete_matching(conn, table, frame[["source", "source_id"]])
+        data = to_arrow(frame, table)
+        bulk_load(conn, name, data, fresh=False)
+        counts[name] = data.num_rows
+    if not changes.moved.empty:
+        moved = _scratch(conn, "moved_records", changes.moved)
+        for name in FACT_TABLES:
+            conn.exec_driver_sql(
+                f'UPDATE "{name}" SET customer_id = m.customer_id FROM "{moved}" m '
+                f'WHERE "{name}".source = m.source AND "{name}".company_source_id = m.source_id'
+            )
+        conn.exec_driver_sql(f'DROP TABLE "{moved}"')
+    quarantine = TABLES["quarantine"]
+    _delete_matching(conn, quarantine, changes.processed)
+    data = to_arrow(changes.quarantine, quarantine)
+    bulk_load(conn, quarantine.name, data, fresh=False)
+    counts["quarantine"] = data.num_rows
+    return counts
+
+
+def _scratch(conn: Connection, name: str, frame: pd.DataFrame) -> str:
+    """A temporary table holding `frame`'s text columns, for set-based deletes and updates."""
+    table = sa.Table(
+        f"{name}{STAGING_SUFFIX}",
+        sa.MetaData(),
+        *(sa.Column(c, sa.Text) for c in frame.columns),
+    )
+    conn.execute(DropTable(table, if_exists=True))
+    conn.execute(CreateTable(table))
+    data = pa.Table.from_pandas(frame.astype("string"), preserve_index=False).cast(
+        pa.schema([(c, pa.large_string()) for c in frame.columns])
+    )
+    bulk_load(conn, table.name, data)
+    return table.name
+
+
+def _delete_matching(conn: Connection, table: sa.Table, keys: pd.DataFrame) -> None:
+    """Delete the rows of `table` whose values in `keys`' columns equal one of its rows."""
+    if keys.empty:
+        return
+    scratch = _scratch(conn, f"{table.name}_keys", keys.drop_duplicates())
+    match = " AND ".join(f'"{table.name}"."{c}" = k."{c}"' for c in keys.columns)
+    conn.exec_driver_sql(
+        f'DELETE FROM "{table.name}" WHERE EXISTS (SELECT 1 FROM "{scratch}" k WHERE {match})'
+    )
+    conn.exec_driver_sql(f'DROP TABLE "{scratch}"')
 
 
 def partition_column(table: sa.Table) -> str | None:

@@ -126,6 +126,7 @@ deals = sa.Table(
     col("source", ID, "Source system / ソース"),
     col("source_id", ID, "Deal id in the source / 商談ID"),
     col("customer_id", ID, "Unified customer id / 統合顧客ID", index=True),
+    col("company_source_id", ID, "Company id in the source / 取引先ID"),
     col("deal_date", DATE, "Close date / 完了日", index=True),
     col("stage", TEXT, "won / lost / open / フェーズ"),
     col("amount", FLOAT, "Deal amount in yen / 金額"),
@@ -140,6 +141,7 @@ activities = sa.Table(
     col("source", ID, "Source system / ソース"),
     col("source_id", ID, "Activity id in the source / 活動ID"),
     col("customer_id", ID, "Unified customer id / 統合顧客ID", index=True),
+    col("company_source_id", ID, "Company id in the source / 取引先ID"),
     col("activity_date", DATE, "Date / 日付", index=True),
     col("activity_type", TEXT, "email_open, pricing_page_view, visit, ... / 種別"),
     source_key(),
@@ -271,3 +273,8 @@ TABLES: dict[str, sa.Table] = dict(metadata.tables)
 def bi_readable(table: sa.Table) -> bool:
     """Whether the read-only BI role may SELECT the table (quarantine holds raw values: no)."""
     return table.info.get("bi_readable", True)
+
+
+def schema_signature() -> str:
+    """Every table's name and columns: state kept beside the warehouse is void when it changes."""
+    return ";".join(f"{t.name}:{','.join(c.name for c in t.columns)}" for t in TABLES.values())

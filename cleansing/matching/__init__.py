@@ -20,7 +20,7 @@ from .config import MatchConfig
 from .ids import assign_customer_ids
 from .overrides import Overrides, OverridesError, apply_overrides, load_overrides, resolve
 from .records import Records, prepare_records
-from .scoring import score_pairs
+from .reuse import PreviousScores, record_fingerprints, score_with_reuse, scores_to_keep
 from .survivorship import golden_records
 
 __all__ = [
@@ -30,6 +30,7 @@ __all__ = [
     "MatchResult",
     "Overrides",
     "OverridesError",
+    "PreviousScores",
     "assign_customer_ids",
     "load_overrides",
     "match_companies",
@@ -79,7 +80,9 @@ class MatchResult:
     - unknown_overrides: steward pairs naming a record this run does not have;
     - stats: counts; candidate_pairs sums the passes' pairs before deduplication, pairs_compared
       counts the distinct pairs scored; steward_must_link / steward_cannot_link count the
-      overrides applied, steward_must_link_cut the must-links the guard had to refuse.
+      overrides applied, steward_must_link_cut the must-links the guard had to refuse;
+      pairs_reused counts the pairs whose score was taken from `previous_scores`;
+    - scores: this run's scores and record fingerprints, for the next run to reuse.
     """
 
     pairs: pd.DataFrame
@@ -89,6 +92,7 @@ class MatchResult:
     merged_ids: pd.DataFrame
     unknown_overrides: pd.DataFrame
     stats: dict[str, int]
+    scores: PreviousScores | None
 
 
 def match_companies(
@@ -96,12 +100,14 @@ def match_companies(
     config: MatchConfig | None = None,
     previous_map: pd.DataFrame | None = None,
     overrides: Overrides | None = None,
+    previous_scores: PreviousScores | None = None,
 ) -> MatchResult:
     """Match staged company records into customers.
 
     `previous_map` is the previous run's crosswalk (source, source_id, customer_id); pass it to
     keep customer ids stable when records are added, removed or re-clustered. `overrides` are
-    the steward's must-link / cannot-link pairs (see `overrides.py`).
+    the steward's must-link / cannot-link pairs (see `overrides.py`). `previous_scores`
+    (a previous result's `scores`) spares re-scoring pairs of unchanged records.
     """
     config = config or MatchConfig()
     records = prepare_records(companies)
@@ -110,9 +116,11 @@ def match_companies(
     candidates = generate_candidates(
         records, config.blocking, (forced["left"].to_numpy(), forced["right"].to_numpy())
     )
-    scored = apply_overrides(
-        score_pairs(records, candidates, config.scoring), steward, len(records)
+    fingerprints = record_fingerprints(records)
+    computed, reused = score_with_reuse(
+        records, candidates, config.scoring, previous_scores, fingerprints
     )
+    scored = apply_overrides(computed, steward, len(records))
 
     merge = (scored["decision"] == "merge").to_numpy()
     left, right = scored["left"].to_numpy(), scored["right"].to_numpy()
@@ -155,6 +163,7 @@ def match_companies(
         "records": len(records),
         "candidate_pairs": sum(candidates.pass_pairs.values()),
         "pairs_compared": len(scored),
+        "pairs_reused": reused,
         "merges": int(merge.sum()),
         "guard_cut_edges": int((merge & ~together).sum()),
         "clusters": len(customers),
@@ -174,6 +183,7 @@ def match_companies(
         merged_ids=merged_ids,
         unknown_overrides=steward["unknown"],
         stats=stats,
+        scores=scores_to_keep(records, computed, fingerprints),
     )
 
 

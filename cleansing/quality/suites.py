@@ -18,6 +18,7 @@ from cleansing.quality.views import (
     LOADED,
     conservation,
     name_share_by_source,
+    rows_held,
     with_expected_corporate_number,
     with_known_customer,
 )
@@ -178,6 +179,34 @@ def row_count() -> CheckGroup:
     )
 
 
+def held_row_count(entity: str) -> Suite:
+    """The staged table's size after this night (rows held, which an incremental night's new
+    rows alone do not show) within the band around the previous night's."""
+    asset = f"staged_{entity}"
+    return Suite(
+        name=f"{asset}_rows",
+        asset=asset,
+        inputs=("source_inventory",),
+        id_columns=("entity",),
+        build=lambda frames: rows_held(frames["source_inventory"], entity),
+        groups=(
+            CheckGroup(
+                "row_count",
+                f"Rows held within ±{ROW_COUNT_BAND:.0%} of the previous run",
+                (
+                    expect(
+                        "ExpectColumnValuesToBeBetween",
+                        column="rows_held",
+                        min_value=Fact("rows_min", NO_PREVIOUS_RUN),
+                        max_value=Fact("rows_max", NO_PREVIOUS_RUN),
+                    ),
+                ),
+                blocking=False,
+            ),
+        ),
+    )
+
+
 def _expected_numbers(asset: str) -> Callable[[Frames], pd.DataFrame]:
     return lambda frames: with_expected_corporate_number(frames[asset])
 
@@ -194,7 +223,6 @@ def staged_suite(entity: str) -> Suite:
         amounts_numeric(AMOUNT_COLUMNS[entity]),
         codes_allowed(CODES.get(entity, {})),
         *([corporate_numbers_valid("corporate_number_valid == True")] if companies else []),
-        row_count(),
     )
     return Suite(
         name=asset,
@@ -206,6 +234,7 @@ def staged_suite(entity: str) -> Suite:
 
 SUITES: tuple[Suite, ...] = (
     *(staged_suite(entity) for entity in ENTITIES),
+    *(held_row_count(entity) for entity in ENTITIES),
     Suite(
         name="staged_company_names",
         asset="staged_companies",

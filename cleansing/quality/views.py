@@ -12,8 +12,10 @@ from cleansing.quality.model import Frames
 from cleansing.text import map_unique
 
 NAMELESS_REASONS = ("name_missing", "name_unusable")
+# Rows of this night: in an incremental night the crosswalk holds every record, of which only
+# the staged ones were read tonight; in a full night the two are the same rows.
 LOADED = {
-    "companies": "customer_source_map",
+    "companies": "staged_companies",
     "transactions": "customer_transactions",
     "deals": "customer_deals",
     "activities": "customer_activities",
@@ -72,3 +74,9 @@ def conservation(frames: Frames) -> pd.DataFrame:
         rows_accounted=accounted,
         quarantined_share=(report["rows_quarantined"] / read).fillna(0.0),
     )
+
+
+def rows_held(inventory: pd.DataFrame, entity: str) -> pd.DataFrame:
+    """One row: the staged rows of `entity` held after this night, over every source."""
+    held = inventory.loc[inventory["entity"] == entity, "rows_held"].sum()
+    return pd.DataFrame({"entity": [entity], "rows_held": [int(held)]})

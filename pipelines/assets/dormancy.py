@@ -1,4 +1,7 @@
-"""Group "dormancy": tiers, flags and reactivation priority per customer as of a run date."""
+"""Group "dormancy": tiers, flags and reactivation priority per customer as of a run date.
+
+Time moves tiers, so every customer is judged every night, from every fact held: an
+incremental night reads them from the night store, not from tonight's new rows."""
 
 import datetime as dt
 import os
@@ -9,8 +12,9 @@ import pandas as pd
 
 from cleansing.dormancy import compute_dormancy, load_rules
 from cleansing.dormancy.history import tier_changes
+from pipelines.assets.stage import held_facts
 from pipelines.metadata import frame_metadata
-from pipelines.resources import WarehouseResource, tokyo_today
+from pipelines.resources import NightResource, SourcesResource, WarehouseResource, tokyo_today
 from warehouse.history import previous_tiers
 
 
@@ -42,16 +46,28 @@ class DormancyConfig(dg.Config):
 def customer_dormancy(
     context: dg.AssetExecutionContext,
     config: DormancyConfig,
+    sources: SourcesResource,
     warehouse: WarehouseResource,
+    night: NightResource,
     customers: pd.DataFrame,
+    customer_source_map: pd.DataFrame,
     customer_transactions: pd.DataFrame,
     customer_deals: pd.DataFrame,
     customer_activities: pd.DataFrame,
 ) -> pd.DataFrame:
     as_of = config.run_date()
     rules = load_rules(config.rules_file())
+    facts = {
+        "transactions": customer_transactions,
+        "deals": customer_deals,
+        "activities": customer_activities,
+    }
+    store, incremental = night.open(context.run_id, sources, warehouse)
+    if incremental:  # tonight's facts are only the new ones: take every fact held
+        names = list(sources.load())
+        facts = {entity: held_facts(store, names, entity, customer_source_map) for entity in facts}
     dormancy = compute_dormancy(
-        customers, customer_transactions, customer_deals, customer_activities, as_of, rules
+        customers, facts["transactions"], facts["deals"], facts["activities"], as_of, rules
     )
     result = customers.merge(
         dormancy, on="customer_id", how="left", validate="1:1", suffixes=("", "_dormancy")

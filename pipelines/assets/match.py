@@ -1,5 +1,6 @@
 """Group "match": candidate pairs, scores, decisions and clusters over staged companies."""
 
+import dataclasses
 import os
 from pathlib import Path
 
@@ -8,13 +9,23 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from cleansing.matching import MatchResult, Overrides, load_overrides, match_companies
+from cleansing.matching import (
+    MatchResult,
+    Overrides,
+    PreviousScores,
+    load_overrides,
+    match_companies,
+)
 from cleansing.matching.overrides import OVERRIDES_ENV
+from pipelines.assets.stage import held_companies
 from pipelines.metadata import preview
-from pipelines.resources import REPO_ROOT, WarehouseResource
+from pipelines.night_store import NightStore
+from pipelines.resources import REPO_ROOT, NightResource, SourcesResource, WarehouseResource
 from warehouse.publish import existing_columns
 
 DEFAULT_OVERRIDES = REPO_ROOT / "config" / "match_overrides.yaml"
+SCORES_KEY = "match/scores"
+FINGERPRINTS_KEY = "match/fingerprints"
 
 
 def steward_overrides() -> tuple[Overrides, Path | None]:
@@ -49,21 +60,38 @@ def previous_crosswalk(warehouse: WarehouseResource) -> pd.DataFrame | None:
         engine.dispose()
 
 
+def previous_scores(store: NightStore) -> PreviousScores | None:
+    pairs, fingerprints = store.read(SCORES_KEY), store.read(FINGERPRINTS_KEY)
+    if pairs is None or fingerprints is None:
+        return None
+    return PreviousScores(pairs=pairs, fingerprints=fingerprints)
+
+
 @dg.asset(
     group_name="match",
     kinds={"rapidfuzz"},
-    description="Blocking, scoring and clustering of company records (名寄せ); each merge "
-    "carries its reason, borderline pairs go to review.",
+    description="Blocking, scoring and clustering of every company record held (名寄せ); "
+    "each merge carries its reason, borderline pairs go to review. An incremental night "
+    "re-scores only pairs with a new or changed record.",
 )
 def company_matches(
     context: dg.AssetExecutionContext,
+    sources: SourcesResource,
     warehouse: WarehouseResource,
+    night: NightResource,
     staged_companies: pd.DataFrame,
 ) -> MatchResult:
+    store, incremental = night.open(context.run_id, sources, warehouse)
     overrides, path = steward_overrides()
     result = match_companies(
-        staged_companies, previous_map=previous_crosswalk(warehouse), overrides=overrides
+        held_companies(store, list(sources.load())),
+        previous_map=previous_crosswalk(warehouse),
+        overrides=overrides,
+        previous_scores=previous_scores(store) if incremental else None,
     )
+    store.replace(SCORES_KEY, result.scores.pairs)
+    store.replace(FINGERPRINTS_KEY, result.scores.fingerprints)
+    result = dataclasses.replace(result, scores=None)
     metadata: dict[str, object] = {f"matching/{k}": v for k, v in result.stats.items()}
     metadata["dagster/row_count"] = len(result.crosswalk)
     metadata["steward_overrides"] = str(path) if path else "none"

@@ -4,8 +4,10 @@ import dagster as dg
 import pandas as pd
 import sqlalchemy as sa
 
-from pipelines.resources import WarehouseResource
-from warehouse.publish import publish
+from pipelines.assets.stage import REMOVED_KEY
+from pipelines.night_store import NightStore
+from pipelines.resources import NightResource, SourcesResource, WarehouseResource
+from warehouse.publish import FACT_TABLES, NightChanges, publish
 from warehouse.schema import TABLES
 
 # warehouse table <- the asset that feeds it
@@ -30,6 +32,46 @@ def match_review(company_matches) -> pd.DataFrame:
     return company_matches.review
 
 
+# Tables an incremental night changes row by row instead of replacing.
+INCREMENTAL_TABLES = {*FACT_TABLES, "quarantine"}
+
+
+def night_changes(
+    engine: sa.Engine,
+    store: NightStore,
+    inputs: dict[str, pd.DataFrame],
+    staged_companies: pd.DataFrame,
+) -> NightChanges:
+    """This night's fact and quarantine rows, the rows it processed, the company records
+    whose customer changed since the published crosswalk, and the rows gone from sources."""
+    facts = {t: inputs[TABLE_INPUTS[t]] for t in FACT_TABLES}
+    quarantine = inputs["quarantine"]
+    processed = pd.concat(
+        [
+            staged_companies[["source", "source_id"]].assign(entity="companies"),
+            *(f[["source", "source_id"]].assign(entity=t) for t, f in facts.items()),
+            quarantine[["source", "entity", "source_id"]].dropna(),
+        ],
+        ignore_index=True,
+    )
+    with engine.connect() as conn:
+        before = pd.read_sql_query(
+            sa.text("SELECT source, source_id, customer_id FROM customer_source_map"), conn
+        )
+    now = inputs["customer_source_map"][["source", "source_id", "customer_id"]]
+    both = now.astype("string").merge(
+        before.astype("string"), on=["source", "source_id"], suffixes=("", "_before")
+    )
+    moved = both.loc[both["customer_id"] != both["customer_id_before"], now.columns]
+    return NightChanges(
+        facts=facts,
+        quarantine=quarantine,
+        processed=processed,
+        moved=moved,
+        removed=store.read(REMOVED_KEY),
+    )
+
+
 def column_schema(table: sa.Table) -> dg.TableSchema:
     """The table's columns with their English / Japanese comments, for the UI's schema tab."""
     return dg.TableSchema(
@@ -44,26 +86,50 @@ def column_schema(table: sa.Table) -> dg.TableSchema:
             ["warehouse", table],
             group_name="publish",
             kinds={"sql"},
-            deps=[source],
+            # An incremental night's quarantine also depends on the companies staged tonight.
+            deps=[source, *(["staged_companies"] if table == "quarantine" else [])],
             description=TABLES[table].comment or f"Warehouse table `{table}`",
             tags={"layer": "published"},
             metadata={"dagster/column_schema": column_schema(TABLES[table])},
         )
         for table, source in TABLE_INPUTS.items()
     ],
-    ins={source: dg.AssetIn() for source in set(TABLE_INPUTS.values())},
+    ins={source: dg.AssetIn() for source in {*TABLE_INPUTS.values(), "staged_companies"}},
     can_subset=True,
 )
-def publish_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseResource, **inputs):
-    """Publishes the selected tables (all of them in the nightly job) in one transaction."""
+def publish_warehouse(
+    context: dg.AssetExecutionContext,
+    sources: SourcesResource,
+    warehouse: WarehouseResource,
+    night: NightResource,
+    staged_companies: pd.DataFrame,
+    **inputs,
+):
+    """Publishes the selected tables (all of them in the nightly job) in one transaction, then
+    commits the night's state. An incremental night replaces the small tables and adds this
+    night's rows to the fact tables and the quarantine."""
+    store, incremental = night.open(context.run_id, sources, warehouse)
     selected = {key.path[-1] for key in context.selected_asset_keys}
-    frames = {t: inputs[source] for t, source in TABLE_INPUTS.items() if t in selected}
+    whole_night = selected >= INCREMENTAL_TABLES
+    if incremental and not whole_night and selected & INCREMENTAL_TABLES:
+        raise dg.Failure(
+            "an incremental night publishes the fact tables and the quarantine together: "
+            "select them all, or run a full night (night mode 'full')"
+        )
+    replaced = {t for t in selected if not (incremental and t in INCREMENTAL_TABLES)}
+    frames = {t: inputs[source] for t, source in TABLE_INPUTS.items() if t in replaced}
     engine = warehouse.engine()
     try:
-        counts = publish(engine, frames)
+        changes = None
+        if incremental and whole_night:
+            changes = night_changes(engine, store, inputs, staged_companies)
+        counts = publish(engine, frames, changes)
     finally:
         engine.dispose()
-    for table, count in counts.items():
-        yield dg.MaterializeResult(
-            asset_key=["warehouse", table], metadata={"dagster/row_count": count}
+    if whole_night:
+        context.log.info(
+            "night state committed" if store.commit() else "partial run: next night is full"
         )
+    for table, count in counts.items():
+        label = "dagster/row_count" if table in frames else "rows_added_or_replaced"
+        yield dg.MaterializeResult(asset_key=["warehouse", table], metadata={label: count})

@@ -1,42 +1,208 @@
-"""Group "stage": raw rows of every source -> canonical staged tables + quarantine rows."""
+"""Group "stage": raw rows of every source -> canonical staged tables + quarantine rows.
+
+A full night stages every row. An incremental night stages only the rows it has not seen: new
+rows of an incomplete read (SQL above its mark; nothing for an unchanged file), and, in a
+complete read, rows whose hash is not among the hashes of the rows held from earlier nights (an
+edited row is a new row, and its old version is gone). Every staged and quarantined row is held
+in the night store with its raw row's hash, so the next night can tell what changed.
+
+The outputs are this night's rows: all rows in a full night, the new ones in an incremental
+night. `source_inventory` counts the rows processed, so row conservation holds per night.
+"""
 
 import datetime as dt
+from dataclasses import dataclass
 
 import dagster as dg
+import numpy as np
 import pandas as pd
 
+from cleansing.delta import is_known, row_hashes
 from cleansing.schema import ENTITIES, QUARANTINE_COLUMNS
-from cleansing.staging import empty_staged, stage_entity
+from cleansing.staging import empty_staged, stage_entity_rows
+from cleansing.unify import attach_customers
 from connectors import ReadResult
 from pipelines.assets.extract import raw_asset_key
 from pipelines.metadata import selected_outputs
-from pipelines.resources import tokyo_today
+from pipelines.night_store import NightStore
+from pipelines.resources import NightResource, SourcesResource, WarehouseResource, tokyo_today
 
 STAGED = {entity: f"staged_{entity}" for entity in ENTITIES}
+HASH = "_row_hash"
+REMOVED_KEY = "stage/removed"  # rows gone from complete reads, for publish to delete
 
 
-def stage_all(raws: dict[str, dict[str, ReadResult]], today: dt.date):
-    """Stage every entity of every source; also count rows read per source and entity."""
+def held_key(source: str, entity: str) -> str:
+    """Night-store entry of the staged rows held for one entity of one source."""
+    return f"stage/{source}/{entity}"
+
+
+def held_quarantine_key(source: str, entity: str) -> str:
+    return f"stage/{source}/{entity}/quarantine"
+
+
+def held_count_key(source: str, entity: str) -> str:
+    return f"stage/{source}/{entity}/rows"
+
+
+@dataclass
+class NightRows:
+    """What one entity of one source contributes to this night."""
+
+    staged: pd.DataFrame
+    quarantine: pd.DataFrame
+    rows_read: int
+    rows_held: int  # staged rows held after this night
+    removed: pd.DataFrame  # source, entity, source_id of rows gone from a complete read
+
+
+def _hashed(frame: pd.DataFrame, hashes: np.ndarray) -> pd.DataFrame:
+    return frame.assign(**{HASH: pd.array(hashes, dtype="uint64")})
+
+
+def _reject_hashes(rejects: pd.DataFrame) -> np.ndarray:
+    return row_hashes(rejects[["location", "raw"]]) if not rejects.empty else np.empty(0, np.uint64)
+
+
+def stage_night(
+    source: str,
+    entity: str,
+    result: ReadResult,
+    today: dt.date,
+    store: NightStore,
+    incremental: bool,
+) -> NightRows:
+    """Stage what is new in `result` and update the rows held in `store`."""
+    raw, rejects = result.rows, result.rejects
+    hashes = row_hashes(raw) if result.complete else np.zeros(len(raw), np.uint64)
+    reject_hashes = _reject_hashes(rejects)
+    has_held = incremental and store.value(held_count_key(source, entity)) is not None
+    if has_held and result.complete:
+        held = store.read(held_key(source, entity))
+        held_q = store.read(held_quarantine_key(source, entity))
+        known = np.r_[held[HASH].to_numpy(np.uint64), held_q[HASH].to_numpy(np.uint64)]
+        new = ~is_known(hashes, known)
+        new_rejects = ~is_known(reject_hashes, known)
+        seen = np.r_[hashes, reject_hashes]
+        still = is_known(held[HASH].to_numpy(np.uint64), seen)
+        still_q = is_known(held_q[HASH].to_numpy(np.uint64), seen)
+        gone = int((~still).sum() + (~still_q).sum())
+        removed = pd.concat([held.loc[~still, "source_id"], held_q.loc[~still_q, "source_id"]])
+        held, held_q = held[still], held_q[still_q]
+    else:
+        new = np.ones(len(raw), bool)
+        new_rejects = np.ones(len(rejects), bool)
+        gone = 0
+        removed = pd.Series(dtype="string")
+    rows = raw[new].reset_index(drop=True)
+    if rows.empty and not rows.columns.size:
+        good, bad, bad_mask = empty_staged(entity), _empty_quarantine(), np.zeros(0, bool)
+    else:
+        good, bad, bad_mask = stage_entity_rows(source, entity, rows, today)
+    new_hashes = hashes[new]
+    good = _hashed(good, new_hashes[~bad_mask])
+    bad = _hashed(bad, new_hashes[bad_mask])
+    fresh_rejects = _hashed(rejects[new_rejects], reject_hashes[new_rejects])
+    quarantine = pd.concat([q for q in (fresh_rejects, bad) if len(q)] or [bad], ignore_index=True)
+
+    if not has_held:
+        store.replace(held_key(source, entity), good)
+        store.replace(held_quarantine_key(source, entity), quarantine)
+        rows_held = len(good)
+    elif result.complete:
+        rows_held = len(held) + len(good)
+        if gone or len(good) or len(quarantine):
+            store.replace(held_key(source, entity), pd.concat([held, good], ignore_index=True))
+            store.replace(
+                held_quarantine_key(source, entity),
+                pd.concat([held_q, quarantine], ignore_index=True),
+            )
+    else:
+        rows_held = store.value(held_count_key(source, entity), 0) + len(good)
+        if len(good):
+            store.append(held_key(source, entity), good)
+        if len(quarantine):
+            store.append(held_quarantine_key(source, entity), quarantine)
+    store.set_value(held_count_key(source, entity), rows_held)
+    return NightRows(
+        staged=good.drop(columns=[HASH]),
+        quarantine=quarantine.drop(columns=[HASH]),
+        rows_read=int(new.sum() + new_rejects.sum()),
+        rows_held=rows_held,
+        removed=pd.DataFrame(
+            {"source": source, "entity": entity, "source_id": removed.dropna().astype("string")}
+        ),
+    )
+
+
+def _empty_quarantine() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype="string") for c in QUARANTINE_COLUMNS})
+
+
+def stage_all(
+    raws: dict[str, dict[str, ReadResult]],
+    today: dt.date,
+    store: NightStore,
+    incremental: bool,
+):
+    """Stage every entity of every source; also count rows processed per source and entity."""
     staged: dict[str, list[pd.DataFrame]] = {entity: [] for entity in ENTITIES}
     quarantine: list[pd.DataFrame] = []
+    removed: list[pd.DataFrame] = []
     inventory = []
     for source, results in raws.items():
         for entity, result in results.items():
-            good, bad = stage_entity(source, entity, result.rows, today)
-            staged[entity].append(good)
-            quarantine.extend([result.rejects, bad])
-            inventory.append({"source": source, "entity": entity, "rows_read": result.rows_read})
+            night = stage_night(source, entity, result, today, store, incremental)
+            staged[entity].append(night.staged)
+            quarantine.append(night.quarantine)
+            removed.append(night.removed)
+            inventory.append(
+                {
+                    "source": source,
+                    "entity": entity,
+                    "rows_read": night.rows_read,
+                    "rows_held": night.rows_held,
+                }
+            )
+    store.replace(REMOVED_KEY, pd.concat(removed, ignore_index=True))
     frames = {
         entity: pd.concat(parts, ignore_index=True) if parts else empty_staged(entity)
         for entity, parts in staged.items()
     }
     parts = [q for q in quarantine if not q.empty]
-    rejected = (
-        pd.concat(parts, ignore_index=True)
-        if parts
-        else pd.DataFrame(columns=list(QUARANTINE_COLUMNS))
-    )
-    return frames, rejected, pd.DataFrame(inventory, columns=["source", "entity", "rows_read"])
+    rejected = pd.concat(parts, ignore_index=True) if parts else _empty_quarantine()
+    columns = ["source", "entity", "rows_read", "rows_held"]
+    return frames, rejected, pd.DataFrame(inventory, columns=columns)
+
+
+def held_companies(store: NightStore, sources: list[str]) -> pd.DataFrame:
+    """Every staged company row held after this night, over all sources."""
+    parts = [store.read(held_key(source, "companies")) for source in sources]
+    parts = [p.drop(columns=[HASH]) for p in parts if p is not None]
+    return pd.concat(parts, ignore_index=True) if parts else empty_staged("companies")
+
+
+# The fact columns dormancy reads, besides the company link.
+DORMANCY_COLUMNS = {
+    "transactions": ["transaction_date", "amount"],
+    "deals": ["deal_date", "stage", "loss_reason"],
+    "activities": ["activity_date", "activity_type"],
+}
+
+
+def held_facts(
+    store: NightStore, sources: list[str], entity: str, crosswalk: pd.DataFrame
+) -> pd.DataFrame:
+    """Every fact row held of one entity, with the columns dormancy reads and its customer_id
+    (rows of unknown companies are left out, as they are from the published facts)."""
+    columns = ["source", "source_id", "company_source_id", *DORMANCY_COLUMNS[entity]]
+    parts = [store.read(held_key(source, entity), columns) for source in sources]
+    parts = [p for p in parts if p is not None]
+    if not parts:
+        return empty_staged(entity)[columns].assign(customer_id=pd.Series(dtype="string"))
+    facts = pd.concat(parts, ignore_index=True)
+    linked, _ = attach_customers(facts, crosswalk, entity)
+    return linked
 
 
 def build_stage_asset(sources: list[str]) -> dg.AssetsDefinition:
@@ -45,7 +211,7 @@ def build_stage_asset(sources: list[str]) -> dg.AssetsDefinition:
             group_name="stage",
             kinds={"pandas"},
             is_required=False,
-            description=f"Canonical {entity}",
+            description=f"Canonical {entity} staged this night (every row in a full night)",
         )
         for entity, name in STAGED.items()
     }
@@ -59,7 +225,7 @@ def build_stage_asset(sources: list[str]) -> dg.AssetsDefinition:
         is_required=False,
         group_name="stage",
         kinds={"pandas"},
-        description="Rows read per source and entity: the left side of row conservation",
+        description="Rows processed per source and entity: the left side of row conservation",
     )
 
     @dg.multi_asset(
@@ -68,11 +234,27 @@ def build_stage_asset(sources: list[str]) -> dg.AssetsDefinition:
         ins={raw_asset_key(s): dg.AssetIn() for s in sources},
         can_subset=True,
     )
-    def _stage(context: dg.AssetExecutionContext, **raws: dict[str, ReadResult]):
+    def _stage(
+        context: dg.AssetExecutionContext,
+        sources: SourcesResource,
+        warehouse: WarehouseResource,
+        night: NightResource,
+        **raws: dict[str, ReadResult],
+    ):
+        store, incremental = night.open(context.run_id, sources, warehouse)
         by_source = {key.removeprefix("raw_"): value for key, value in raws.items()}
-        frames, rejected, inventory = stage_all(by_source, tokyo_today())
+        frames, rejected, inventory = stage_all(by_source, tokyo_today(), store, incremental)
         outputs = {name: frames[entity] for entity, name in STAGED.items()}
         outputs |= {"staging_quarantine": rejected, "source_inventory": inventory}
-        yield from selected_outputs(context, outputs)
+        held = inventory.groupby("entity")["rows_held"].sum()
+        extra = {
+            name: {
+                "dagster/row_count": int(held.get(entity, 0)),
+                "rows_this_night": len(frames[entity]),
+                "night": "incremental" if incremental else "full",
+            }
+            for entity, name in STAGED.items()
+        }
+        yield from selected_outputs(context, outputs, extra)
 
     return _stage

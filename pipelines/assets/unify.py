@@ -1,13 +1,18 @@
-"""Group "unify": golden customers, the source-to-customer crosswalk, and every fact row
-(transactions, deals, activities) tied to its customer. Facts whose company is unknown go to
-quarantine with the reason `company_source_id_orphan`."""
+"""Group "unify": golden customers, the source-to-customer crosswalk over every company record
+held, and this night's fact rows (transactions, deals, activities: all of them in a full
+night) tied to their customer. Facts whose company is unknown go to quarantine with the reason
+`company_source_id_orphan`; an incremental night does not retry earlier orphans, the next full
+night does. Facts of earlier nights whose company record moved to another customer are
+re-attached by the publish step."""
 
 import dagster as dg
 import pandas as pd
 
 from cleansing.matching import MatchResult
 from cleansing.unify import attach_customers, source_map
+from pipelines.assets.stage import held_companies
 from pipelines.metadata import selected_outputs
+from pipelines.resources import NightResource, SourcesResource, WarehouseResource
 
 FACTS = {
     "customer_transactions": "transactions",
@@ -51,14 +56,19 @@ FACTS = {
 )
 def unify_customers(
     context: dg.AssetExecutionContext,
+    sources: SourcesResource,
+    warehouse: WarehouseResource,
+    night: NightResource,
     company_matches: MatchResult,
-    staged_companies: pd.DataFrame,
     staged_transactions: pd.DataFrame,
     staged_deals: pd.DataFrame,
     staged_activities: pd.DataFrame,
     staging_quarantine: pd.DataFrame,
 ):
-    crosswalk = source_map(company_matches.crosswalk, staged_companies)
+    store, _ = night.open(context.run_id, sources, warehouse)
+    companies = held_companies(store, list(sources.load()))
+    crosswalk = source_map(company_matches.crosswalk, companies)
+    store.set_value("unify", "done")
     outputs = {"customers": company_matches.customers, "customer_source_map": crosswalk}
     staged = {
         "transactions": staged_transactions,

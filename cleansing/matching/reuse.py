@@ -1,0 +1,116 @@
+"""Scores kept from the previous run, so an incremental night scores only what changed.
+
+Blocking is re-run over every record: its block-size caps and n-gram rarity are global
+decisions that one new record can tip, and it is vectorised and cheap. Scoring a pair depends
+on nothing but its two records, so a candidate pair whose records are both unchanged (same
+fingerprint over every column the matcher reads) and that was scored last time takes last
+time's row; only the other pairs are scored. The result equals a full re-score.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from cleansing.delta import row_hashes
+
+from .blocking import Candidates
+from .config import ScoringConfig
+from .records import Records
+from .scoring import score_pairs
+
+KEYS = ("record_key_l", "record_key_r")
+
+
+@dataclass(frozen=True)
+class PreviousScores:
+    """Last run's scored pairs (before steward overrides; record keys instead of positions and
+    no pass mask) and a fingerprint per record."""
+
+    pairs: pd.DataFrame
+    fingerprints: pd.DataFrame  # record_key, fingerprint
+
+
+def record_fingerprints(records: Records) -> np.ndarray:
+    return row_hashes(records.frame)
+
+
+def score_with_reuse(
+    records: Records,
+    candidates: Candidates,
+    config: ScoringConfig,
+    previous: PreviousScores | None,
+    fingerprints: np.ndarray,
+) -> tuple[pd.DataFrame, int]:
+    """Scored candidate pairs in candidate order, and how many were taken from `previous`."""
+    if previous is None or previous.pairs.empty:
+        return score_pairs(records, candidates, config), 0
+    n = len(records)
+    key = pd.Index(records.frame["record_key"])
+    old = pd.Series(
+        previous.fingerprints["fingerprint"].to_numpy(np.uint64),
+        index=previous.fingerprints["record_key"],
+    )
+    unchanged = old.reindex(key).to_numpy() == fingerprints
+    left = key.get_indexer(previous.pairs["record_key_l"])
+    right = key.get_indexer(previous.pairs["record_key_r"])
+    usable = (left >= 0) & (right >= 0)
+    usable[usable] = unchanged[left[usable]] & unchanged[right[usable]]
+    kept = pd.Series(np.flatnonzero(usable), index=left[usable] * n + right[usable])
+    candidate_code = candidates.left * n + candidates.right
+    row = kept.reindex(candidate_code).to_numpy()
+    reused = ~np.isnan(row)
+    fresh = score_pairs(records, _subset(candidates, ~reused), config)
+    taken = previous.pairs.iloc[row[reused].astype(np.int64)].drop(columns=list(KEYS))
+    taken = taken.assign(
+        left=candidates.left[reused],
+        right=candidates.right[reused],
+        passes=candidates.passes[reused],
+    )[fresh.columns]
+    scored = _concat_aligned(fresh, taken)
+    order = np.argsort(np.r_[candidate_code[~reused], candidate_code[reused]], kind="stable")
+    return scored.take(order).reset_index(drop=True), int(reused.sum())
+
+
+def scores_to_keep(
+    records: Records, scored: pd.DataFrame, fingerprints: np.ndarray
+) -> PreviousScores:
+    """What the next run may reuse from this one."""
+    record_key = records.frame["record_key"].array
+    pairs = scored.drop(columns=["left", "right", "passes"])
+    pairs.insert(0, KEYS[0], record_key.take(scored["left"].to_numpy()))
+    pairs.insert(1, KEYS[1], record_key.take(scored["right"].to_numpy()))
+    return PreviousScores(
+        pairs=pairs,
+        fingerprints=pd.DataFrame(
+            {"record_key": records.frame["record_key"], "fingerprint": fingerprints}
+        ),
+    )
+
+
+def _subset(candidates: Candidates, mask: np.ndarray) -> Candidates:
+    return Candidates(
+        left=candidates.left[mask],
+        right=candidates.right[mask],
+        passes=candidates.passes[mask],
+        pass_pairs=candidates.pass_pairs,
+        skipped_blocks=candidates.skipped_blocks,
+    )
+
+
+def _concat_aligned(first: pd.DataFrame, second: pd.DataFrame) -> pd.DataFrame:
+    """Concatenate keeping categorical columns categorical (over both sets of categories)."""
+    second = second.copy()
+    first = first.copy()
+    for column in first.columns:
+        if isinstance(first[column].dtype, pd.CategoricalDtype):
+            categories = first[column].cat.categories.union(
+                pd.Index(second[column].astype("object").dropna().unique()), sort=False
+            )
+            first[column] = first[column].cat.set_categories(categories)
+            second[column] = pd.Categorical(second[column].astype("object"), categories=categories)
+        elif first[column].dtype != second[column].dtype:
+            second[column] = second[column].astype(first[column].dtype)
+    return pd.concat([first, second], ignore_index=True)

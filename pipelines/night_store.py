@@ -1,0 +1,169 @@
+"""What an incremental night keeps from the last published night: staged rows, match scores,
+the crosswalk, file fingerprints and high-water marks.
+
+Tables are stored as immutable Arrow chunk files; a manifest names the chunks of each table.
+Steps of a run write into the run's pending folder (one small JSON per entry, so steps running
+in parallel processes never write the same file) and the publish step commits them after the
+warehouse transaction succeeded: a failed or partial run leaves the last committed night as it
+was, and the warehouse and the store never disagree. The manifest also records a fingerprint of
+what the state depends on (format, sources configuration, warehouse); when it differs, the
+next night is a full one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from pipelines.io_manager import load_value, save_value
+
+FORMAT = 1
+MAX_CHUNKS = 16  # an appended table is rewritten as one chunk beyond this
+# Entries the stage, match and unify steps write: a run commits only when it wrote them all,
+# otherwise it ran a subset of the night and the next night must be a full one.
+REQUIRED = ("stage", "match", "unify")
+
+
+def state_fingerprint(*parts: str) -> str:
+    """A digest of what the stored state is only valid for (hashed: a URL may hold a secret)."""
+    digest = hashlib.sha256(str(FORMAT).encode())
+    for part in parts:
+        digest.update(b"\0" + part.encode())
+    return digest.hexdigest()[:16]
+
+
+class NightStore:
+    """The committed state under `root`, and what run `run_id` has written so far."""
+
+    def __init__(self, root: Path, run_id: str, fingerprint: str) -> None:
+        self.root = Path(root)
+        self.run_id = run_id
+        self.fingerprint = fingerprint
+        self.pending = self.root / "pending" / run_id
+        self.chunks = self.root / "chunks"
+
+    # --- reading ---------------------------------------------------------------------------
+
+    def _current(self) -> dict[str, Any]:
+        path = self.root / "current.json"
+        if not path.exists():
+            return {}
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+        return manifest if manifest.get("fingerprint") == self.fingerprint else {}
+
+    def has_committed_night(self) -> bool:
+        """True when a previous night of the same configuration was committed."""
+        return bool(self._current())
+
+    def _entry(self, name: str) -> dict[str, Any] | None:
+        path = self.pending / _file_name(name)
+        if path.exists():
+            return json.loads(path.read_text(encoding="utf-8"))
+        return self._current().get("entries", {}).get(name)
+
+    def read(self, name: str, columns: list[str] | None = None) -> pd.DataFrame | None:
+        """A stored table (this run's version if it wrote one), or None."""
+        entry = self._entry(name)
+        if entry is None or "chunks" not in entry:
+            return None
+        parts = [load_value(self.chunks / chunk, columns) for chunk in entry["chunks"]]
+        if len(parts) == 1:
+            return parts[0]
+        return pd.concat(parts, ignore_index=True)
+
+    def value(self, name: str, default: Any = None) -> Any:
+        """A stored JSON value (a fingerprint, a high-water mark), or `default`."""
+        entry = self._entry(name)
+        return entry["value"] if entry is not None and "value" in entry else default
+
+    # --- writing (pending until commit) ----------------------------------------------------
+
+    def replace(self, name: str, frame: pd.DataFrame) -> None:
+        self._write_entry(name, {"chunks": [self._save_chunk(frame)]})
+
+    def append(self, name: str, frame: pd.DataFrame) -> None:
+        """Adds rows as a new chunk; a table grown past MAX_CHUNKS is rewritten as one."""
+        entry = self._entry(name) or {"chunks": []}
+        chunks = [*entry.get("chunks", []), self._save_chunk(frame)]
+        if len(chunks) > MAX_CHUNKS:
+            self.replace(name, self.read_chunks(chunks))
+            return
+        self._write_entry(name, {"chunks": chunks})
+
+    def read_chunks(self, chunks: list[str]) -> pd.DataFrame:
+        return pd.concat([load_value(self.chunks / c) for c in chunks], ignore_index=True)
+
+    def set_value(self, name: str, value: Any) -> None:
+        self._write_entry(name, {"value": value})
+
+    def _save_chunk(self, frame: pd.DataFrame) -> str:
+        self.chunks.mkdir(parents=True, exist_ok=True)
+        chunk = f"{uuid.uuid4().hex}.arrow"
+        save_value(self.chunks / chunk, frame.reset_index(drop=True))
+        return chunk
+
+    def _write_entry(self, name: str, entry: dict[str, Any]) -> None:
+        self.pending.mkdir(parents=True, exist_ok=True)
+        _atomic_write(self.pending / _file_name(name), {"name": name, **entry})
+
+    # --- commit ----------------------------------------------------------------------------
+
+    def commit(self) -> bool:
+        """Makes this run's entries the committed state; returns False (and forgets the
+        committed state, so the next night is full) when the run did not write every
+        REQUIRED entry. Chunks no manifest names any more are deleted."""
+        written = (
+            {
+                entry["name"]: entry
+                for entry in (
+                    json.loads(p.read_text(encoding="utf-8")) for p in self.pending.glob("*.json")
+                )
+            }
+            if self.pending.exists()
+            else {}
+        )
+        complete = all(any(n.split("/")[0] == step for n in written) for step in REQUIRED)
+        current = self.root / "current.json"
+        if not complete:
+            current.unlink(missing_ok=True)
+        else:
+            entries = {**self._current().get("entries", {}), **written}
+            for entry in entries.values():
+                entry.pop("name", None)
+            manifest = {"fingerprint": self.fingerprint, "run_id": self.run_id, "entries": entries}
+            _atomic_write(current, manifest)
+        self._collect_garbage()
+        return complete
+
+    def _collect_garbage(self) -> None:
+        for path in self.pending.glob("*.json"):
+            path.unlink()
+        if self.pending.exists():
+            self.pending.rmdir()
+        named = {
+            chunk
+            for entry in self._current().get("entries", {}).values()
+            for chunk in entry.get("chunks", [])
+        }
+        # Chunks of runs still writing are named by their pending entries.
+        for path in (self.root / "pending").glob("*/*.json"):
+            named.update(json.loads(path.read_text(encoding="utf-8")).get("chunks", []))
+        for path in self.chunks.glob("*.arrow"):
+            if path.name not in named:
+                path.unlink(missing_ok=True)
+
+
+def _file_name(name: str) -> str:
+    return name.replace("/", "__") + ".json"
+
+
+def _atomic_write(path: Path, value: dict[str, Any]) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(value, ensure_ascii=False, default=str), encoding="utf-8")
+    os.replace(tmp, path)
