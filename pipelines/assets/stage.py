@@ -165,14 +165,16 @@ def stage_all(
                 }
             )
     store.replace(REMOVED_KEY, pd.concat(removed, ignore_index=True))
-    frames = {
-        entity: pd.concat(parts, ignore_index=True) if parts else empty_staged(entity)
-        for entity, parts in staged.items()
-    }
-    parts = [q for q in quarantine if not q.empty]
-    rejected = pd.concat(parts, ignore_index=True) if parts else _empty_quarantine()
+    frames = {entity: _concat(parts, empty_staged(entity)) for entity, parts in staged.items()}
+    rejected = _concat(quarantine, _empty_quarantine())
     columns = ["source", "entity", "rows_read", "rows_held"]
     return frames, rejected, pd.DataFrame(inventory, columns=columns)
+
+
+def _concat(parts: list[pd.DataFrame], empty: pd.DataFrame) -> pd.DataFrame:
+    """The non-empty parts (an empty part's untyped columns would turn typed ones to object)."""
+    parts = [p for p in parts if len(p)]
+    return pd.concat(parts, ignore_index=True) if parts else empty
 
 
 def held_companies(store: NightStore, sources: list[str]) -> pd.DataFrame:

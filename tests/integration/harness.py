@@ -36,12 +36,17 @@ def run_nightly(
     defs: dg.Definitions,
     as_of: dt.date = AS_OF,
     instance: dg.DagsterInstance | None = None,
+    night_mode: str | None = None,
     **dormancy_config: str,
 ) -> dg.ExecuteInProcessResult:
-    """One run of the nightly job; `dormancy_config` adds e.g. rules_path."""
+    """One run of the nightly job; `dormancy_config` adds e.g. rules_path; `night_mode`
+    (auto, full, incremental) configures the night resource."""
     config = {"as_of": as_of.isoformat(), **dormancy_config}
+    run_config: dict[str, object] = {"ops": {"customer_dormancy": {"config": config}}}
+    if night_mode:
+        run_config["resources"] = {"night": {"config": {"mode": night_mode}}}
     return defs.resolve_job_def("nightly").execute_in_process(
-        run_config={"ops": {"customer_dormancy": {"config": config}}},
+        run_config=run_config,
         instance=instance or dg.DagsterInstance.ephemeral(),
         raise_on_error=False,
     )
