@@ -7,7 +7,6 @@ from pathlib import Path
 import dagster as dg
 import numpy as np
 import pandas as pd
-import sqlalchemy as sa
 
 from cleansing.matching import (
     MatchResult,
@@ -21,6 +20,7 @@ from pipelines.assets.stage import held_companies
 from pipelines.metadata import preview
 from pipelines.night_store import NightStore
 from pipelines.resources import REPO_ROOT, NightResource, SourcesResource, WarehouseResource
+from warehouse.bulk import read_arrow
 from warehouse.publish import existing_columns
 
 DEFAULT_OVERRIDES = REPO_ROOT / "config" / "match_overrides.yaml"
@@ -39,11 +39,18 @@ def steward_overrides() -> tuple[Overrides, Path | None]:
 
 
 def score_distribution(pairs: pd.DataFrame) -> pd.DataFrame:
-    """Scored pairs per score band and decision, for the UI."""
-    bands = pd.cut(pairs["score"], np.linspace(0, 1, 11), include_lowest=True)
-    table = pd.crosstab(bands, pairs["decision"], dropna=False)
-    table = table.rename_axis(index="score", columns=None)
-    return table.reset_index().astype({"score": "str"})
+    """Scored pairs per score band (tenths, the top one closed) and decision, for the UI."""
+    edges = np.linspace(0, 1, 11)
+    table = pd.DataFrame({"score": [f"{lo:.1f}-{hi:.1f}" for lo, hi in pairs_of(edges)]})
+    score = pairs["score"].to_numpy(dtype=float, na_value=np.nan)
+    decision = pairs["decision"].astype("str").to_numpy()
+    for value in sorted(set(decision)):
+        table[value] = np.histogram(score[decision == value], bins=edges)[0]
+    return table
+
+
+def pairs_of(edges: np.ndarray) -> list[tuple[float, float]]:
+    return list(zip(edges[:-1], edges[1:], strict=True))
 
 
 def previous_crosswalk(warehouse: WarehouseResource) -> pd.DataFrame | None:
@@ -53,8 +60,8 @@ def previous_crosswalk(warehouse: WarehouseResource) -> pd.DataFrame | None:
         with engine.connect() as conn:
             if "customer_source_map" not in existing_columns(conn):
                 return None
-            return pd.read_sql_query(
-                sa.text("SELECT source, source_id, customer_id FROM customer_source_map"), conn
+            return read_arrow(
+                conn, "SELECT source, source_id, customer_id FROM customer_source_map"
             )
     finally:
         engine.dispose()

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from pipelines.assets.stage import REMOVED_KEY
 from pipelines.night_store import NightStore
 from pipelines.resources import NightResource, SourcesResource, WarehouseResource
+from warehouse.bulk import read_arrow
 from warehouse.publish import FACT_TABLES, NightChanges, publish
 from warehouse.schema import TABLES
 
@@ -55,9 +56,7 @@ def night_changes(
         ignore_index=True,
     )
     with engine.connect() as conn:
-        before = pd.read_sql_query(
-            sa.text("SELECT source, source_id, customer_id FROM customer_source_map"), conn
-        )
+        before = read_arrow(conn, "SELECT source, source_id, customer_id FROM customer_source_map")
     now = inputs["customer_source_map"][["source", "source_id", "customer_id"]]
     both = now.astype("string").merge(
         before.astype("string"), on=["source", "source_id"], suffixes=("", "_before")
