@@ -1,4 +1,5 @@
-"""CLI: python -m sampledata --out DIR [--companies N] [--seed S] [--as-of YYYY-MM-DD]."""
+"""CLI: python -m sampledata --out DIR [--companies N] [--seed S] [--as-of YYYY-MM-DD]
+[--lines-scale X]."""
 
 from __future__ import annotations
 
@@ -22,9 +23,22 @@ def main(argv: list[str] | None = None) -> None:
         default=None,
         help="run date all dates are placed against (default: today in Asia/Tokyo)",
     )
+    parser.add_argument(
+        "--lines-scale",
+        type=float,
+        default=1.0,
+        help="multiply the sales lines (about 13.8 per company) by this factor >= 1; "
+        "companies, records and purchase dates stay the same",
+    )
     args = parser.parse_args(argv)
     as_of = args.as_of or datetime.now(ZoneInfo("Asia/Tokyo")).date()
-    manifest = generate(args.out, n_companies=args.companies, seed=args.seed, as_of=as_of)
+    manifest = generate(
+        args.out,
+        n_companies=args.companies,
+        seed=args.seed,
+        as_of=as_of,
+        lines_scale=args.lines_scale,
+    )
     print(json.dumps(manifest, ensure_ascii=False, indent=2))
 
 

@@ -46,6 +46,8 @@ class Order:
     day: date
     lines: list[Line]
     is_return: bool = False
+    qty_scale: float = 1.0  # quantity multiplier its lines were drawn with (decline, size)
+    price_factor: float = 1.0  # the customer's discount on list prices
 
     @property
     def total(self) -> int:
@@ -206,3 +208,26 @@ def build_entities(n_companies: int, rng: random.Random) -> list[Entity]:
     for i, entity in enumerate(entities, start=1):
         entity.entity_id = f"E{i:06d}"
     return entities
+
+
+def more_entities(count: int, rng: random.Random, existing: list[Entity]) -> list[Entity]:
+    """`count` further companies, distinct in name, 法人番号 and phone from `existing`; their
+    ids continue after the existing ones (E000001 ... in order)."""
+    keys = {name_key(e.core_text) for e in existing}
+    numbers = {e.corporate_number for e in existing}
+    phones = {e.phone for e in existing}
+    added = []
+    for i in range(len(existing) + 1, len(existing) + count + 1):
+        entity = _entity(
+            rng,
+            core=None,
+            legal=None,
+            industry=None,
+            prefecture=random_prefecture(rng),
+            keys=keys,
+            numbers=numbers,
+            phones=phones,
+        )
+        entity.entity_id = f"E{i:06d}"
+        added.append(entity)
+    return added

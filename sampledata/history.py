@@ -141,7 +141,8 @@ def _order(
     if wants_large and not any(p in LARGE_ITEMS for p in products):
         products[0] = rng.choice(LARGE_ITEMS)  # the last order is always a 大口取引
     size = 1.0 if entity.kind == "manufacturing" or not entity.is_large else rng.uniform(2, 4)
-    return Order(day, [_line(p, scale * size, price_factor, rng) for p in products])
+    lines = [_line(p, scale * size, price_factor, rng) for p in products]
+    return Order(day, lines, qty_scale=scale * size, price_factor=price_factor)
 
 
 def _returns(orders: list[Order], rng: random.Random) -> list[Order]:
@@ -181,3 +182,33 @@ def plan_orders(entity: Entity, as_of: date, rng: random.Random) -> None:
 def last_purchase(entity: Entity) -> date | None:
     purchases = entity.purchases
     return purchases[-1].day if purchases else None
+
+
+def add_lines(entities: list[Entity], lines_scale: float, rng: random.Random) -> int:
+    """Multiply the sales lines by about `lines_scale` (>= 1) with extra lines on purchases.
+
+    Orders keep their day, so every purchase pattern, last purchase and tier stays as planned;
+    an extra line is another product of the catalog at the order's own quantity scale and the
+    customer's prices (never a 大口 machine), so a declining buyer still declines. Returns
+    (one line each) get none, so purchases take their share. Returns the lines added.
+    """
+    if lines_scale < 1:
+        raise ValueError(f"lines_scale must be at least 1, got {lines_scale}")
+    n_purchase = sum(len(o.lines) for e in entities for o in e.purchases)
+    n_all = sum(len(o.lines) for e in entities for o in e.orders)
+    if lines_scale == 1 or not n_purchase:
+        return 0
+    per_line = (lines_scale - 1) * n_all / n_purchase
+    added = 0
+    for entity in entities:
+        catalog = [p for p in CATALOG[entity.kind] if p not in LARGE_ITEMS]
+        for order in entity.purchases:
+            wanted = per_line * len(order.lines)
+            extra = int(wanted) + (rng.random() < wanted - int(wanted))
+            for _ in range(extra):
+                codes = {line.code for line in order.lines}
+                fresh = [p for p in catalog if p.code not in codes] or catalog
+                line = _line(rng.choice(fresh), order.qty_scale, order.price_factor, rng)
+                order.lines.append(line)
+            added += extra
+    return added

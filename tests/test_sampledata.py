@@ -193,7 +193,7 @@ def test_every_tier_is_well_represented(out: Path) -> None:
     )
 
 
-def test_last_purchase_matches_sales_lines(out: Path) -> None:
+def assert_last_purchases_match_lines(out: Path) -> None:
     """entities.csv's last purchase is the newest valid positive line over all the entity's codes."""
     codes = truth(out, "sales_db")
     with sqlite3.connect(out / "sales.sqlite") as db:
@@ -207,6 +207,37 @@ def test_last_purchase_matches_sales_lines(out: Path) -> None:
             last[entity] = max(last.get(entity, ""), day)
     expected = {e["entity_id"]: e["last_purchase_date"] for e in read_csv(out / "entities.csv")}
     assert last == {k: v for k, v in expected.items() if v}
+
+
+def test_last_purchase_matches_sales_lines(out: Path) -> None:
+    assert_last_purchases_match_lines(out)
+
+
+def test_lines_scale_adds_lines_to_the_same_companies_and_dates(out: Path, tmp_path: Path) -> None:
+    manifest = generate(tmp_path, n_companies=N, seed=SEED, as_of=AS_OF, lines_scale=1.5)
+    assert manifest["lines_scale"] == 1.5
+    assert "lines_scale" not in json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    for name in ("truth.csv", "entities.csv", "crm/companies.csv", "crm/activities.csv"):
+        assert (tmp_path / name).read_bytes() == (out / name).read_bytes(), name
+    for book in (out / "excel").glob("*.xlsx"):
+        assert (tmp_path / "excel" / book.name).read_bytes() == book.read_bytes()
+    db, scaled = out / "sales.sqlite", tmp_path / "sales.sqlite"
+    assert sql_rows(scaled, "得意先マスタ") == sql_rows(db, "得意先マスタ")
+    codes = set(truth(out, "sales_db"))
+
+    def real_slips(path: Path) -> list[tuple]:  # the planted bad date and orphan may move
+        rows = sql_rows(path, "売上伝票")
+        return sorted(s[1:] for s in rows if s[1] in codes and valid_day(s[2]))
+
+    assert real_slips(scaled) == real_slips(db)
+    ratio = len(sql_rows(scaled, "売上明細")) / len(sql_rows(db, "売上明細"))
+    assert 1.45 < ratio < 1.55
+    assert_last_purchases_match_lines(tmp_path)  # every purchase date, hence tier, unchanged
+    details = sql_rows(scaled, "売上明細")
+    assert all(d[6] == d[4] * d[5] for d in details if isinstance(d[6], int))
+    assert [d[6] for d in details if isinstance(d[6], str)] == ["要確認", "要確認"]
+    with pytest.raises(ValueError, match="lines_scale"):
+        generate(tmp_path, n_companies=N, as_of=AS_OF, lines_scale=0.5)
 
 
 def test_name_variants_occur(out: Path) -> None:
@@ -407,3 +438,11 @@ def test_cli_and_minimum_size(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert printed["n_companies"] == 60 and printed["as_of"] == "2026-11-23"
     with pytest.raises(ValueError):
         generate(tmp_path, n_companies=10, as_of=AS_OF)
+    main(["--out", str(tmp_path), "--companies", "60", "--as-of", "2026-11-23"])
+    plain = json.loads(capsys.readouterr().out)["files"]["sales.sqlite"]["tables"]["売上明細"]
+    main(
+        ["--out", str(tmp_path), "--companies", "60", "--as-of", "2026-11-23", "--lines-scale", "2"]
+    )
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["lines_scale"] == 2
+    assert 1.9 < printed["files"]["sales.sqlite"]["tables"]["売上明細"] / plain < 2.1
