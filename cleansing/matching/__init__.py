@@ -20,7 +20,14 @@ from .config import MatchConfig
 from .ids import assign_customer_ids
 from .overrides import Overrides, OverridesError, apply_overrides, load_overrides, resolve
 from .records import Records, prepare_records
-from .reuse import PreviousScores, record_fingerprints, score_with_reuse, scores_to_keep
+from .reuse import (
+    PreviousMatch,
+    carried_customers,
+    record_fingerprints,
+    score_with_reuse,
+    to_keep,
+    unchanged_records,
+)
 from .survivorship import golden_records
 
 __all__ = [
@@ -30,7 +37,7 @@ __all__ = [
     "MatchResult",
     "Overrides",
     "OverridesError",
-    "PreviousScores",
+    "PreviousMatch",
     "assign_customer_ids",
     "load_overrides",
     "match_companies",
@@ -82,7 +89,7 @@ class MatchResult:
       counts the distinct pairs scored; steward_must_link / steward_cannot_link count the
       overrides applied, steward_must_link_cut the must-links the guard had to refuse;
       pairs_reused counts the pairs whose score was taken from `previous_scores`;
-    - scores: this run's scores and record fingerprints, for the next run to reuse.
+    - kept: this run's scores, record fingerprints and customers, for the next run to reuse.
     """
 
     pairs: pd.DataFrame
@@ -92,7 +99,7 @@ class MatchResult:
     merged_ids: pd.DataFrame
     unknown_overrides: pd.DataFrame
     stats: dict[str, int]
-    scores: PreviousScores | None
+    kept: PreviousMatch | None
 
 
 def match_companies(
@@ -100,14 +107,15 @@ def match_companies(
     config: MatchConfig | None = None,
     previous_map: pd.DataFrame | None = None,
     overrides: Overrides | None = None,
-    previous_scores: PreviousScores | None = None,
+    previous: PreviousMatch | None = None,
 ) -> MatchResult:
     """Match staged company records into customers.
 
     `previous_map` is the previous run's crosswalk (source, source_id, customer_id); pass it to
     keep customer ids stable when records are added, removed or re-clustered. `overrides` are
-    the steward's must-link / cannot-link pairs (see `overrides.py`). `previous_scores`
-    (a previous result's `scores`) spares re-scoring pairs of unchanged records.
+    the steward's must-link / cannot-link pairs (see `overrides.py`). `previous` (a previous
+    result's `kept`, with that run's crosswalk as `previous_map`) spares re-scoring pairs of
+    unchanged records and rebuilding customers that did not change (see `reuse.py`).
     """
     config = config or MatchConfig()
     records = prepare_records(companies)
@@ -117,9 +125,8 @@ def match_companies(
         records, config.blocking, (forced["left"].to_numpy(), forced["right"].to_numpy())
     )
     fingerprints = record_fingerprints(records)
-    computed, reused = score_with_reuse(
-        records, candidates, config.scoring, previous_scores, fingerprints
-    )
+    unchanged = unchanged_records(records, fingerprints, previous)
+    computed, reused = score_with_reuse(records, candidates, config.scoring, previous, unchanged)
     scored = apply_overrides(computed, steward, len(records))
 
     merge = (scored["decision"] == "merge").to_numpy()
@@ -138,9 +145,18 @@ def match_companies(
         records.codes["corporate_number"],
     )
     frame = records.frame
-    ids, merged_ids = assign_customer_ids(
-        pd.DataFrame({"record_key": frame["record_key"], "cluster": cluster}), previous_map
+    carried = (
+        carried_customers(frame["record_key"], cluster, unchanged, previous_map)
+        if previous is not None
+        else pd.Series(dtype="str")
     )
+    rebuilt = ~pd.Index(cluster).isin(carried.index)
+    ids, merged_ids = assign_customer_ids(
+        pd.DataFrame({"record_key": frame["record_key"], "cluster": cluster})[rebuilt],
+        _restricted(previous_map, frame["record_key"][rebuilt]),
+        taken=set(carried),
+    )
+    ids = pd.concat([ids, carried]).sort_index()
     customer_id = pd.array(ids.reindex(cluster).to_numpy(), dtype="str")
     together = cluster[left] == cluster[right]
     pairs = _pairs_frame(records, scored, cut_by_guard=merge & ~together)
@@ -153,17 +169,22 @@ def match_companies(
         customer_id_l=customer_id[left[in_review]],
         customer_id_r=customer_id[right[in_review]],
     )
-    customers = (
-        golden_records(frame, cluster, config.source_priority)
-        .assign(customer_id=ids)
-        .loc[:, list(CUSTOMER_COLUMNS)]
-        .sort_values("customer_id", ignore_index=True)
+    golden = golden_records(
+        frame[rebuilt].reset_index(drop=True), cluster[rebuilt], config.source_priority
     )
+    customers = pd.concat(
+        [
+            golden.assign(customer_id=ids[golden.index]).loc[:, list(CUSTOMER_COLUMNS)],
+            _carried_rows(previous, carried),
+        ],
+        ignore_index=True,
+    ).sort_values("customer_id", ignore_index=True)
     stats = {
         "records": len(records),
         "candidate_pairs": sum(candidates.pass_pairs.values()),
         "pairs_compared": len(scored),
         "pairs_reused": reused,
+        "customers_carried": len(carried),
         "merges": int(merge.sum()),
         "guard_cut_edges": int((merge & ~together).sum()),
         "clusters": len(customers),
@@ -183,8 +204,24 @@ def match_companies(
         merged_ids=merged_ids,
         unknown_overrides=steward["unknown"],
         stats=stats,
-        scores=scores_to_keep(records, computed, fingerprints),
+        kept=to_keep(records, computed, fingerprints, customers),
     )
+
+
+def _restricted(previous_map: pd.DataFrame | None, record_key: pd.Series) -> pd.DataFrame | None:
+    """The previous crosswalk's rows of the given records."""
+    if previous_map is None or previous_map.empty:
+        return previous_map
+    held = previous_map["source"].astype("str") + ":" + previous_map["source_id"].astype("str")
+    return previous_map[held.isin(record_key).to_numpy()]
+
+
+def _carried_rows(previous: PreviousMatch | None, carried: pd.Series) -> pd.DataFrame:
+    """The previous golden records of the customers carried over unchanged."""
+    if previous is None or carried.empty:
+        return pd.DataFrame(columns=list(CUSTOMER_COLUMNS))
+    rows = previous.customers[previous.customers["customer_id"].isin(carried)]
+    return rows.loc[:, list(CUSTOMER_COLUMNS)]
 
 
 def _pairs_frame(records: Records, scored: pd.DataFrame, cut_by_guard: np.ndarray) -> pd.DataFrame:

@@ -20,17 +20,21 @@ MERGED_COLUMNS = ("retired_id", "surviving_id")
 
 
 def assign_customer_ids(
-    clusters: pd.DataFrame, previous_map: pd.DataFrame | None = None
+    clusters: pd.DataFrame,
+    previous_map: pd.DataFrame | None = None,
+    taken: set[str] | None = None,
 ) -> tuple[pd.Series, pd.DataFrame]:
     """Customer id per cluster label, and the previous ids retired by merges.
 
     `clusters` has one row per record with `record_key` and `cluster`; `previous_map` is a
-    previous crosswalk with `source`, `source_id` and `customer_id`.
+    previous crosswalk with `source`, `source_id` and `customer_id`; `taken` are further ids in
+    use that a fresh id must not repeat (those of clusters decided elsewhere).
     Returns (Series of customer_id indexed by cluster, DataFrame of retired_id, surviving_id).
     """
+    taken = set(taken or ())
     first_key = clusters.groupby("cluster")["record_key"].min()
     if previous_map is None or previous_map.empty:
-        return _fresh_ids(first_key, taken=set()), pd.DataFrame(
+        return _fresh_ids(first_key, taken=taken), pd.DataFrame(
             columns=list(MERGED_COLUMNS), dtype="str"
         )
 
@@ -48,8 +52,7 @@ def assign_customer_ids(
     kept = _claim(votes)
 
     unclaimed = first_key.index.difference(kept.index)
-    taken = set(previous_map["customer_id"].dropna())
-    fresh = _fresh_ids(first_key[unclaimed], taken)
+    fresh = _fresh_ids(first_key[unclaimed], taken | set(previous_map["customer_id"].dropna()))
     ids = pd.concat([pd.Series(names[kept.to_numpy()], index=kept.index, dtype="str"), fresh])
     ids = ids.sort_index()
     return ids, _retired(votes, kept, ids)

@@ -1,10 +1,17 @@
-"""Scores kept from the previous run, so an incremental night scores only what changed.
+"""What a run keeps for the next one, so an incremental night scores only what changed and
+rebuilds only the customers it touched.
 
 Blocking is re-run over every record: its block-size caps and n-gram rarity are global
 decisions that one new record can tip, and it is vectorised and cheap. Scoring a pair depends
 on nothing but its two records, so a candidate pair whose records are both unchanged (same
 fingerprint over every column the matcher reads) and that was scored last time takes last
 time's row; only the other pairs are scored. The result equals a full re-score.
+
+A cluster whose records are exactly the records of one previous customer, none of them
+changed, is that customer again: a full run would give it the same id (every vote is for it,
+and no other cluster holds one of its records) and the same golden record (survivorship reads
+only the cluster's records). Such clusters keep both; ids and golden records are worked out for
+the other clusters only.
 """
 
 from __future__ import annotations
@@ -25,12 +32,62 @@ KEYS = ("record_key_l", "record_key_r")
 
 
 @dataclass(frozen=True)
-class PreviousScores:
+class PreviousMatch:
     """Last run's scored pairs (before steward overrides; record keys instead of positions and
-    no pass mask) and a fingerprint per record."""
+    no pass mask), a fingerprint per record and the golden customers."""
 
     pairs: pd.DataFrame
     fingerprints: pd.DataFrame  # record_key, fingerprint
+    customers: pd.DataFrame
+
+
+def unchanged_records(
+    records: Records, fingerprints: np.ndarray, previous: PreviousMatch | None
+) -> np.ndarray:
+    """Mask of the records whose fingerprint is the same as in `previous`."""
+    if previous is None:
+        return np.zeros(len(records), dtype=bool)
+    old = pd.Series(
+        previous.fingerprints["fingerprint"].to_numpy(np.uint64),
+        index=previous.fingerprints["record_key"],
+    )
+    return old.reindex(pd.Index(records.frame["record_key"])).to_numpy() == fingerprints
+
+
+def carried_customers(
+    record_key: pd.Series,
+    cluster: np.ndarray,
+    unchanged: np.ndarray,
+    previous_map: pd.DataFrame | None,
+) -> pd.Series:
+    """Previous customer id per cluster label, for the clusters that are a previous customer
+    unchanged (same records, none changed)."""
+    if previous_map is None or previous_map.empty or not unchanged.any():
+        return pd.Series(dtype="str")
+    held = previous_map["source"].astype("str") + ":" + previous_map["source_id"].astype("str")
+    previous_id = pd.Series(previous_map["customer_id"].astype("str").to_numpy(), index=held)
+    per_record = pd.DataFrame(
+        {
+            "cluster": cluster,
+            "previous_id": previous_id.reindex(pd.Index(record_key)).to_numpy(),
+            "unchanged": unchanged,
+        }
+    )
+    per_cluster = per_record.groupby("cluster").agg(
+        ids=("previous_id", "nunique"),
+        previous_id=("previous_id", "first"),
+        known=("previous_id", "count"),
+        size=("previous_id", "size"),
+        unchanged=("unchanged", "all"),
+    )
+    previous_size = previous_id.value_counts()
+    same = (
+        (per_cluster["ids"] == 1)
+        & (per_cluster["known"] == per_cluster["size"])
+        & per_cluster["unchanged"]
+        & (per_cluster["previous_id"].map(previous_size) == per_cluster["size"])
+    )
+    return per_cluster.loc[same, "previous_id"].astype("str")
 
 
 def record_fingerprints(records: Records) -> np.ndarray:
@@ -41,19 +98,14 @@ def score_with_reuse(
     records: Records,
     candidates: Candidates,
     config: ScoringConfig,
-    previous: PreviousScores | None,
-    fingerprints: np.ndarray,
+    previous: PreviousMatch | None,
+    unchanged: np.ndarray,
 ) -> tuple[pd.DataFrame, int]:
     """Scored candidate pairs in candidate order, and how many were taken from `previous`."""
     if previous is None or previous.pairs.empty:
         return score_pairs(records, candidates, config), 0
     n = len(records)
     key = pd.Index(records.frame["record_key"])
-    old = pd.Series(
-        previous.fingerprints["fingerprint"].to_numpy(np.uint64),
-        index=previous.fingerprints["record_key"],
-    )
-    unchanged = old.reindex(key).to_numpy() == fingerprints
     left = key.get_indexer(previous.pairs["record_key_l"])
     right = key.get_indexer(previous.pairs["record_key_r"])
     usable = (left >= 0) & (right >= 0)
@@ -74,19 +126,20 @@ def score_with_reuse(
     return scored.take(order).reset_index(drop=True), int(reused.sum())
 
 
-def scores_to_keep(
-    records: Records, scored: pd.DataFrame, fingerprints: np.ndarray
-) -> PreviousScores:
+def to_keep(
+    records: Records, scored: pd.DataFrame, fingerprints: np.ndarray, customers: pd.DataFrame
+) -> PreviousMatch:
     """What the next run may reuse from this one."""
     record_key = records.frame["record_key"].array
     pairs = scored.drop(columns=["left", "right", "passes"])
     pairs.insert(0, KEYS[0], record_key.take(scored["left"].to_numpy()))
     pairs.insert(1, KEYS[1], record_key.take(scored["right"].to_numpy()))
-    return PreviousScores(
+    return PreviousMatch(
         pairs=pairs,
         fingerprints=pd.DataFrame(
             {"record_key": records.frame["record_key"], "fingerprint": fingerprints}
         ),
+        customers=customers,
     )
 
 

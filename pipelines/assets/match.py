@@ -11,7 +11,7 @@ import pandas as pd
 from cleansing.matching import (
     MatchResult,
     Overrides,
-    PreviousScores,
+    PreviousMatch,
     load_overrides,
     match_companies,
 )
@@ -26,6 +26,7 @@ from warehouse.publish import existing_columns
 DEFAULT_OVERRIDES = REPO_ROOT / "config" / "match_overrides.yaml"
 SCORES_KEY = "match/scores"
 FINGERPRINTS_KEY = "match/fingerprints"
+CUSTOMERS_KEY = "match/customers"
 
 
 def steward_overrides() -> tuple[Overrides, Path | None]:
@@ -67,11 +68,11 @@ def previous_crosswalk(warehouse: WarehouseResource) -> pd.DataFrame | None:
         engine.dispose()
 
 
-def previous_scores(store: NightStore) -> PreviousScores | None:
-    pairs, fingerprints = store.read(SCORES_KEY), store.read(FINGERPRINTS_KEY)
-    if pairs is None or fingerprints is None:
+def previous_match(store: NightStore) -> PreviousMatch | None:
+    parts = [store.read(key) for key in (SCORES_KEY, FINGERPRINTS_KEY, CUSTOMERS_KEY)]
+    if any(part is None for part in parts):
         return None
-    return PreviousScores(pairs=pairs, fingerprints=fingerprints)
+    return PreviousMatch(*parts)
 
 
 @dg.asset(
@@ -94,11 +95,12 @@ def company_matches(
         held_companies(store, list(sources.load())),
         previous_map=previous_crosswalk(warehouse),
         overrides=overrides,
-        previous_scores=previous_scores(store) if incremental else None,
+        previous=previous_match(store) if incremental else None,
     )
-    store.replace(SCORES_KEY, result.scores.pairs)
-    store.replace(FINGERPRINTS_KEY, result.scores.fingerprints)
-    result = dataclasses.replace(result, scores=None)
+    store.replace(SCORES_KEY, result.kept.pairs)
+    store.replace(FINGERPRINTS_KEY, result.kept.fingerprints)
+    store.replace(CUSTOMERS_KEY, result.kept.customers)
+    result = dataclasses.replace(result, kept=None)
     metadata: dict[str, object] = {f"matching/{k}": v for k, v in result.stats.items()}
     metadata["dagster/row_count"] = len(result.crosswalk)
     metadata["steward_overrides"] = str(path) if path else "none"
