@@ -79,6 +79,13 @@ def incremental_query(engine: sa.Engine, mapping: EntityMapping, since: object) 
     return f"SELECT * FROM ({mapping.query}) AS q WHERE q.{column} > {bound}"
 
 
+def column_max(values: pd.Series) -> object:
+    """The largest value, compared as numbers when every value is one (drivers that hand over
+    text, as pymysql does here, would otherwise rank "9" above "10")."""
+    numbers = pd.to_numeric(values, errors="coerce")
+    return numbers.max() if numbers.notna().all() else values.max()
+
+
 def iter_entity_chunks(
     mapping: EntityMapping,
     entity: str,
@@ -104,7 +111,7 @@ def iter_entity_chunks(
             if mark_column is not None and marks is not None:
                 if mark_column not in chunk.columns:
                     raise ConnectorError(f"{where}: the query returns no column {mark_column!r}")
-                marks.append(chunk[mark_column].max())
+                marks.append(column_max(chunk[mark_column]))
             chunk[ROW_REF] = entity + ":" + chunk[id_column].astype("string")
             yield apply_mapping(chunk, mapping, entity, where)
     except (SQLAlchemyError, engine.dialect.loaded_dbapi.Error) as exc:

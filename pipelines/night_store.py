@@ -50,8 +50,14 @@ class NightStore:
 
     # --- reading ---------------------------------------------------------------------------
 
+    @property
+    def manifest(self) -> Path:
+        """The committed state of this configuration: deployments sharing a state folder (a
+        DuckDB and a PostgreSQL warehouse, say) keep separate manifests."""
+        return self.root / f"current-{self.fingerprint}.json"
+
     def _current(self) -> dict[str, Any]:
-        path = self.root / "current.json"
+        path = self.manifest
         if not path.exists():
             return {}
         manifest = json.loads(path.read_text(encoding="utf-8"))
@@ -129,7 +135,7 @@ class NightStore:
             else {}
         )
         complete = all(any(n.split("/")[0] == step for n in written) for step in REQUIRED)
-        current = self.root / "current.json"
+        current = self.manifest
         if not complete:
             current.unlink(missing_ok=True)
         else:
@@ -148,7 +154,8 @@ class NightStore:
             self.pending.rmdir()
         named = {
             chunk
-            for entry in self._current().get("entries", {}).values()
+            for path in self.root.glob("current-*.json")
+            for entry in json.loads(path.read_text(encoding="utf-8")).get("entries", {}).values()
             for chunk in entry.get("chunks", [])
         }
         # Chunks of runs still writing are named by their pending entries.

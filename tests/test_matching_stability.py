@@ -93,3 +93,22 @@ def test_new_variants_join_their_company_under_its_existing_id(sample):
     retired = set(second.merged_ids["retired_id"])
     assert set(changed) <= retired  # an old id moves only when its customer merged into another
     assert len(changed) <= 2
+
+
+def test_reusing_the_previous_match_gives_what_a_full_rematch_gives(sample):
+    """Scores of unchanged pairs and unchanged customers are carried; nothing else differs."""
+    staged, _, _ = sample
+    first = match_companies(staged)
+    changed = staged.copy()
+    changed.loc[3, "name"] = changed.loc[3, "name"] + " 東京支店"  # an edited record
+    changed = pd.concat([changed, staged.iloc[[7]].assign(source_id="NEW-1")], ignore_index=True)
+    changed = changed.drop(index=11).reset_index(drop=True)  # a record gone
+    full = match_companies(changed, previous_map=first.crosswalk)
+    reused = match_companies(changed, previous_map=first.crosswalk, previous=first.kept)
+    assert reused.stats["pairs_reused"] > 0.9 * reused.stats["pairs_compared"]
+    assert reused.stats["customers_carried"] > 0.9 * len(reused.customers)
+    pd.testing.assert_frame_equal(reused.customers, full.customers)
+    pd.testing.assert_frame_equal(reused.crosswalk, full.crosswalk)
+    # the same values; a reason's category list is in order of first appearance
+    pd.testing.assert_frame_equal(reused.pairs, full.pairs, check_categorical=False)
+    pd.testing.assert_frame_equal(reused.merged_ids, full.merged_ids)

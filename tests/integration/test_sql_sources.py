@@ -181,3 +181,32 @@ def test_bad_query_names_the_database_without_password(db: Database) -> None:
     with pytest.raises(ConnectorError, match=r"\(companies\): query failed") as error:
         read_sql_entity(mapping, "companies", url.render_as_string(hide_password=False))
     assert "s3cret" not in str(error.value)
+
+
+def test_incremental_read_takes_only_slips_above_the_last_mark(db: Database) -> None:
+    query = (
+        f"SELECT d.明細番号, d.伝票番号, h.得意先コード, h.売上日, d.金額 "
+        f"FROM 売上明細_{db.suffix} d JOIN 売上伝票_{db.suffix} h ON h.伝票番号 = d.伝票番号"
+    )
+    columns = {"source_id": "明細番号", "company_source_id": "得意先コード", "amount": "金額"}
+    mapping = EntityMapping(
+        query=query, columns=columns | {"transaction_date": "売上日"}, incremental_column="伝票番号"
+    )
+    first = read_sql_entity(mapping, "transactions", db.url)
+    assert first.complete and first.mark == 1 and len(first.rows) == len(DETAIL)
+    metadata = sa.MetaData()
+    tables = build_schema(metadata, db.suffix)
+    with db.engine.begin() as conn:
+        conn.execute(
+            tables["header"].insert(),
+            [{"伝票番号": 2, "得意先コード": "000456", "売上日": dt.date(2025, 4, 2)}],
+        )
+        conn.execute(
+            tables["detail"].insert(),
+            [{"明細番号": "2-1", "伝票番号": 2, "区分": "1", "金額": 9, "金額表示": "9"}],
+        )
+    night = read_sql_entity(mapping, "transactions", db.url, since=first.mark)
+    assert not night.complete and night.mark == 2
+    assert night.rows["source_id"].tolist() == ["2-1"]
+    quiet = read_sql_entity(mapping, "transactions", db.url, since=night.mark)
+    assert quiet.rows.empty and quiet.mark == 2

@@ -1,0 +1,71 @@
+"""The night store: pending until committed, per configuration, and tidy."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from pipelines.night_store import MAX_CHUNKS, NightStore, state_fingerprint
+
+FINGERPRINT = state_fingerprint("sources.yaml text", "/data", "duckdb:///w.duckdb")
+
+
+def frame(*values: int) -> pd.DataFrame:
+    return pd.DataFrame({"id": pd.array([str(v) for v in values], dtype="string")})
+
+
+def whole_night(store: NightStore) -> None:
+    for step in ("stage", "match", "unify"):
+        store.set_value(step, "done")
+
+
+def test_nothing_is_visible_to_the_next_run_before_commit(tmp_path: Path) -> None:
+    run = NightStore(tmp_path, "run-1", FINGERPRINT)
+    run.replace("stage/crm/companies", frame(1, 2))
+    assert run.read("stage/crm/companies")["id"].tolist() == ["1", "2"]  # its own writes
+    later = NightStore(tmp_path, "run-2", FINGERPRINT)
+    assert later.read("stage/crm/companies") is None and not later.has_committed_night()
+    whole_night(run)
+    assert run.commit()
+    assert later.read("stage/crm/companies")["id"].tolist() == ["1", "2"]
+    assert later.has_committed_night()
+
+
+def test_a_partial_run_forgets_the_committed_night(tmp_path: Path) -> None:
+    first = NightStore(tmp_path, "run-1", FINGERPRINT)
+    whole_night(first)
+    first.replace("stage/crm/companies", frame(1))
+    first.commit()
+    partial = NightStore(tmp_path, "run-2", FINGERPRINT)
+    partial.set_value("stage", "done")  # match and unify did not run
+    assert not partial.commit()
+    assert not NightStore(tmp_path, "run-3", FINGERPRINT).has_committed_night()
+
+
+def test_appends_add_chunks_and_compact(tmp_path: Path) -> None:
+    run = NightStore(tmp_path, "run-1", FINGERPRINT)
+    run.replace("facts", frame(0))
+    for value in range(1, MAX_CHUNKS + 3):
+        run.append("facts", frame(value))
+    assert run.read("facts")["id"].tolist() == [str(v) for v in range(MAX_CHUNKS + 3)]
+    whole_night(run)
+    run.commit()
+    assert len(list((tmp_path / "chunks").glob("*.arrow"))) < MAX_CHUNKS
+
+
+def test_configurations_keep_their_own_state_and_unused_chunks_go(tmp_path: Path) -> None:
+    other = state_fingerprint("sources.yaml text", "/data", "postgresql+psycopg://pg/db")
+    duck, pg = NightStore(tmp_path, "a", FINGERPRINT), NightStore(tmp_path, "b", other)
+    for store, value in ((duck, 1), (pg, 2)):
+        store.replace("t", frame(value))
+        whole_night(store)
+        store.commit()
+    assert NightStore(tmp_path, "c", FINGERPRINT).read("t")["id"].tolist() == ["1"]
+    assert NightStore(tmp_path, "d", other).read("t")["id"].tolist() == ["2"]
+    again = NightStore(tmp_path, "e", FINGERPRINT)
+    again.replace("t", frame(3))
+    whole_night(again)
+    again.commit()
+    assert len(list((tmp_path / "chunks").glob("*.arrow"))) == 2  # duck's old chunk deleted
+    assert not (tmp_path / "pending" / "e").exists()
