@@ -220,9 +220,9 @@ def step_figures(instance: dg.DagsterInstance, run_id: str) -> list[StepFigures]
 
 
 def executor_config(executor: str) -> dict[str, object]:
-    if executor == "in_process":
-        return {"in_process": {}}
-    return {"multiprocess": {"max_concurrent": os.cpu_count() or 2}}
+    """The definitions' own executor (pipelines/schedules.py: forked step processes), or all
+    steps in this process."""
+    return {"in_process": executor == "in_process"}
 
 
 def run_nightly(
@@ -460,10 +460,54 @@ def print_ratios(results: list[dict[str, object]]) -> None:
         )
 
 
+def working_copy(sample: Path, run_dir: Path) -> Path:
+    """A copy of the cached sample that an incremental night may change."""
+    copy = run_dir / "sample"
+    shutil.copytree(sample, copy, ignore=shutil.ignore_patterns(".state"))
+    return copy
+
+
+def incremental_night(
+    sample: Path, args: argparse.Namespace, full: dict[str, object]
+) -> dict[str, object]:
+    """Change 1% of the sources (untimed), then run the night again: the default night mode
+    builds on the full night just committed, as the schedule's next run would."""
+    from sampledata.changes import apply_changes
+
+    start = time.perf_counter()
+    changes = apply_changes(sample, fraction=args.change_fraction, seed=args.seed, as_of=AS_OF)
+    print(
+        f"\n{args.change_fraction:.0%} of the sources changed in "
+        f"{time.perf_counter() - start:.0f} s (not timed): {changes}",
+        flush=True,
+    )
+    result, wall, tree_peak, instance = run_nightly(args.executor)
+    steps = step_figures(instance, result.run_id)
+    print_steps("incremental night", args.executor, steps)
+    peak = round(max([tree_peak, *(s.peak_mb for s in steps)]), 0)
+    ratio = wall / full["wall_s"]
+    print(
+        f"{'total':<22}{'':>8}{wall:>9.1f}{'':>17}{peak:>9.0f}"
+        f"   {ratio:.1%} of the full night's {full['wall_s']:.1f} s"
+        f"{'' if result.success else '  RUN FAILED'}"
+    )
+    return {
+        "success": result.success,
+        "changes": changes,
+        "wall_s": round(wall, 1),
+        "peak_mb": peak,
+        "ratio_to_full": round(ratio, 3),
+        "steps": [asdict(s) | {"wall_s": round(s.wall_s, 2)} for s in steps],
+    }
+
+
 def bench(size: str, args: argparse.Namespace) -> dict[str, object]:
     sample = sample_dir(size, args.seed, args.lines_scale)
     manifest = json.loads((sample / "manifest.json").read_text(encoding="utf-8"))
     run_dir = prepare_run_dir(size, sample)
+    if args.incremental:
+        sample = working_copy(sample, run_dir)
+        os.environ["HORIOKOSHI_DATA_DIR"] = str(sample)
     with sales_db_on(args.sales_db, sample, run_dir, args.mariadb_url) as load_s:
         if args.sales_db != "sqlite":
             print(f"\nsales.sqlite copied to {args.sales_db} in {load_s:.1f} s", flush=True)
@@ -495,6 +539,8 @@ def bench(size: str, args: argparse.Namespace) -> dict[str, object]:
         if args.postgres and result.success:
             figures["postgres_publish_s"] = round(publish_to_postgres(args.postgres_url), 1)
             print(f"{'PostgreSQL publish':<22}{'':>8}{figures['postgres_publish_s']:>9.1f}")
+        if args.incremental and result.success:
+            figures["incremental"] = incremental_night(sample, args, figures)
     with (BENCH_DIR / "results.jsonl").open("a", encoding="utf-8") as out:
         out.write(json.dumps(figures, ensure_ascii=False) + "\n")
     return figures
@@ -527,6 +573,12 @@ def main(argv: list[str] | None = None) -> int:
         help="server for --sales-db mariadb (its database part is replaced)",
     )
     parser.add_argument("--postgres", action="store_true", help="also time the PostgreSQL publish")
+    parser.add_argument(
+        "--incremental",
+        action="store_true",
+        help="after the full night, change 1%% of the sources and time the incremental night",
+    )
+    parser.add_argument("--change-fraction", type=float, default=0.01)
     parser.add_argument(
         "--postgres-url",
         default=os.environ.get("HORIOKOSHI_BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL),

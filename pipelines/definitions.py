@@ -15,7 +15,12 @@ from pipelines.assets.stage import build_stage_asset
 from pipelines.assets.unify import unify_customers
 from pipelines.checks import CHECKS
 from pipelines.resources import NightResource, build_resources, sources_path
-from pipelines.schedules import nightly_job, nightly_schedule
+from pipelines.schedules import (
+    night_executor,
+    nightly_job,
+    nightly_schedule,
+    weekly_full_schedule,
+)
 from pipelines.sensors import SENSORS
 
 OWNER = "team:data-engineering"
@@ -27,9 +32,12 @@ def with_owner(spec: dg.AssetSpec) -> dg.AssetSpec:
 
 
 def build_definitions(
-    sources_file: Path | None = None, resources: dict[str, object] | None = None
+    sources_file: Path | None = None,
+    resources: dict[str, object] | None = None,
+    executor: dg.ExecutorDefinition = night_executor,
 ) -> dg.Definitions:
-    """Definitions for one deployment; tests pass their own sources file and resources."""
+    """Definitions for one deployment; tests pass their own sources file and resources, a
+    distributed deployment its executor (pipelines/executors.py)."""
     sources = load_sources(sources_file or sources_path())
     return dg.Definitions(
         assets=dg.map_asset_specs(
@@ -47,7 +55,8 @@ def build_definitions(
         ),
         asset_checks=CHECKS,
         jobs=[nightly_job],
-        schedules=[nightly_schedule],
+        schedules=[nightly_schedule, weekly_full_schedule],
+        executor=executor,
         sensors=SENSORS,
         resources={"night": NightResource(), **(resources or build_resources())},
     )

@@ -52,9 +52,7 @@ def celery_definitions(
 ) -> dg.Definitions:
     """`build_definitions(sources_file, resources)`, every job run by Celery workers."""
     executor = celery_executor.configured(celery_config(), name="celery")
-    return dg.Definitions.merge(
-        build_definitions(sources_file, resources), dg.Definitions(executor=executor)
-    )
+    return build_definitions(sources_file, resources, executor=executor)
 
 
 def celery_defs() -> dg.Definitions:

@@ -301,7 +301,7 @@ def test_celery_definitions_differ_only_in_executor() -> None:
         plain.resolve_asset_graph().asset_check_keys
     )
     assert {n.name for n in celery_job.graph.nodes} == {n.name for n in plain_job.graph.nodes}
-    assert plain_job.executor_def.name == "multi_or_in_process_executor"
+    assert plain_job.executor_def.name == "night_executor"
     assert celery_job.executor_def.name == "celery"
 
 
