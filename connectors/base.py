@@ -46,12 +46,14 @@ class ReadResult:
     """What a reader returns for one entity of one source.
 
     `complete` is False when `rows` hold only what was added since the previous read (an
-    incremental SQL read above `mark`, or nothing at all for an unchanged file)."""
+    incremental SQL read above `mark`, or nothing at all for an unchanged file);
+    `appends_only` says later reads will be such reads, so rows need no hash to be told apart."""
 
     rows: pd.DataFrame
     rejects: pd.DataFrame
     complete: bool = True
     mark: object = None
+    appends_only: bool = False
 
     @property
     def rows_read(self) -> int:

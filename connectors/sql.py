@@ -141,7 +141,13 @@ def read_sql_entity(
     mark = max(found) if found else since
     if hasattr(mark, "item"):  # numpy scalar -> plain value, kept as JSON
         mark = mark.item()
-    return ReadResult(rows=rows, rejects=empty_rejects(), complete=since is None, mark=mark)
+    return ReadResult(
+        rows=rows,
+        rejects=empty_rejects(),
+        complete=since is None,
+        mark=mark,
+        appends_only=mapping.incremental_column is not None,
+    )
 
 
 def _empty_frame(mapping: EntityMapping) -> pd.DataFrame:

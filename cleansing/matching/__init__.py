@@ -108,6 +108,7 @@ def match_companies(
     previous_map: pd.DataFrame | None = None,
     overrides: Overrides | None = None,
     previous: PreviousMatch | None = None,
+    source_hashes: pd.Series | None = None,
 ) -> MatchResult:
     """Match staged company records into customers.
 
@@ -115,7 +116,8 @@ def match_companies(
     keep customer ids stable when records are added, removed or re-clustered. `overrides` are
     the steward's must-link / cannot-link pairs (see `overrides.py`). `previous` (a previous
     result's `kept`, with that run's crosswalk as `previous_map`) spares re-scoring pairs of
-    unchanged records and rebuilding customers that did not change (see `reuse.py`).
+    unchanged records and rebuilding customers that did not change (see `reuse.py`);
+    `source_hashes` (per record key, 0 when unknown) tell it which records changed.
     """
     config = config or MatchConfig()
     records = prepare_records(companies)
@@ -124,7 +126,7 @@ def match_companies(
     candidates = generate_candidates(
         records, config.blocking, (forced["left"].to_numpy(), forced["right"].to_numpy())
     )
-    fingerprints = record_fingerprints(records)
+    fingerprints = record_fingerprints(records, source_hashes)
     unchanged = unchanged_records(records, fingerprints, previous)
     computed, reused = score_with_reuse(records, candidates, config.scoring, previous, unchanged)
     scored = apply_overrides(computed, steward, len(records))

@@ -16,7 +16,7 @@ from cleansing.matching import (
     match_companies,
 )
 from cleansing.matching.overrides import OVERRIDES_ENV
-from pipelines.assets.stage import held_companies
+from pipelines.assets.stage import HASH, held_companies, source_hashes
 from pipelines.metadata import preview
 from pipelines.night_store import NightStore
 from pipelines.resources import REPO_ROOT, NightResource, SourcesResource, WarehouseResource
@@ -91,11 +91,13 @@ def company_matches(
 ) -> MatchResult:
     store, incremental = night.open(context.run_id, sources, warehouse)
     overrides, path = steward_overrides()
+    companies = held_companies(store, list(sources.load()))
     result = match_companies(
-        held_companies(store, list(sources.load())),
+        companies.drop(columns=[HASH]),
         previous_map=previous_crosswalk(warehouse),
         overrides=overrides,
         previous=previous_match(store) if incremental else None,
+        source_hashes=source_hashes(companies),
     )
     store.replace(SCORES_KEY, result.kept.pairs)
     store.replace(FINGERPRINTS_KEY, result.kept.fingerprints)

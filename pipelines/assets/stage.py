@@ -20,7 +20,7 @@ import pandas as pd
 from cleansing.delta import is_known, row_hashes
 from cleansing.schema import ENTITIES, QUARANTINE_COLUMNS
 from cleansing.staging import empty_staged, stage_entity_rows
-from cleansing.unify import attach_customers
+from cleansing.unify import customer_ids_of_source
 from connectors import ReadResult
 from pipelines.assets.extract import raw_asset_key
 from pipelines.metadata import selected_outputs
@@ -74,7 +74,8 @@ def stage_night(
 ) -> NightRows:
     """Stage what is new in `result` and update the rows held in `store`."""
     raw, rejects = result.rows, result.rejects
-    hashes = row_hashes(raw) if result.complete else np.zeros(len(raw), np.uint64)
+    hashed = result.complete and not result.appends_only
+    hashes = row_hashes(raw) if hashed else np.zeros(len(raw), np.uint64)
     reject_hashes = _reject_hashes(rejects)
     has_held = incremental and store.value(held_count_key(source, entity)) is not None
     if has_held and result.complete:
@@ -178,10 +179,19 @@ def _concat(parts: list[pd.DataFrame], empty: pd.DataFrame) -> pd.DataFrame:
 
 
 def held_companies(store: NightStore, sources: list[str]) -> pd.DataFrame:
-    """Every staged company row held after this night, over all sources."""
+    """Every staged company row held after this night, over all sources, with the hash of its
+    source row (`_row_hash`, 0 when the row was read by mark)."""
     parts = [store.read(held_key(source, "companies")) for source in sources]
-    parts = [p.drop(columns=[HASH]) for p in parts if p is not None]
-    return pd.concat(parts, ignore_index=True) if parts else empty_staged("companies")
+    parts = [p for p in parts if p is not None]
+    if not parts:
+        return _hashed(empty_staged("companies"), np.empty(0, np.uint64))
+    return pd.concat(parts, ignore_index=True)
+
+
+def source_hashes(companies: pd.DataFrame) -> pd.Series:
+    """The source row hash of each held company record, by record key."""
+    keys = companies["source"].astype("str") + ":" + companies["source_id"].astype("str")
+    return pd.Series(companies[HASH].to_numpy(np.uint64), index=keys)
 
 
 # The fact columns dormancy reads, besides the company link.
@@ -196,15 +206,19 @@ def held_facts(
     store: NightStore, sources: list[str], entity: str, crosswalk: pd.DataFrame
 ) -> pd.DataFrame:
     """Every fact row held of one entity, with the columns dormancy reads and its customer_id
-    (rows of unknown companies are left out, as they are from the published facts)."""
-    columns = ["source", "source_id", "company_source_id", *DORMANCY_COLUMNS[entity]]
-    parts = [store.read(held_key(source, entity), columns) for source in sources]
-    parts = [p for p in parts if p is not None]
+    (null for a company the crosswalk does not know: dormancy counts no customer's rows)."""
+    columns = ["company_source_id", *DORMANCY_COLUMNS[entity]]
+    parts = []
+    for source in sources:
+        held = store.read(held_key(source, entity), columns)
+        if held is not None and len(held):
+            ids = customer_ids_of_source(source, held.pop("company_source_id"), crosswalk)
+            parts.append(held.assign(customer_id=ids))
     if not parts:
-        return empty_staged(entity)[columns].assign(customer_id=pd.Series(dtype="string"))
-    facts = pd.concat(parts, ignore_index=True)
-    linked, _ = attach_customers(facts, crosswalk, entity)
-    return linked
+        return empty_staged(entity)[DORMANCY_COLUMNS[entity]].assign(
+            customer_id=pd.Series(dtype="string")
+        )
+    return pd.concat(parts, ignore_index=True)
 
 
 def build_stage_asset(sources: list[str]) -> dg.AssetsDefinition:
