@@ -169,6 +169,22 @@ def _entity(
     )
 
 
+def _fresh_entity(
+    rng: random.Random, keys: set[str], numbers: set[str], phones: set[str]
+) -> Entity:
+    """A company unlike any in `keys` (name keys), `numbers` (法人番号) and `phones`."""
+    return _entity(
+        rng,
+        core=None,
+        legal=None,
+        industry=None,
+        prefecture=random_prefecture(rng),
+        keys=keys,
+        numbers=numbers,
+        phones=phones,
+    )
+
+
 def same_name_pairs(n_companies: int) -> int:
     """About five planted namesakes per 2,000 companies, at least two."""
     return min(n_companies // 4, max(2, round(n_companies / 400)))
@@ -180,19 +196,7 @@ def build_entities(n_companies: int, rng: random.Random) -> list[Entity]:
     numbers: set[str] = set()
     phones: set[str] = set()
     n_twins = same_name_pairs(n_companies)
-    entities = [
-        _entity(
-            rng,
-            core=None,
-            legal=None,
-            industry=None,
-            prefecture=random_prefecture(rng),
-            keys=keys,
-            numbers=numbers,
-            phones=phones,
-        )
-        for _ in range(n_companies - n_twins)
-    ]
+    entities = [_fresh_entity(rng, keys, numbers, phones) for _ in range(n_companies - n_twins)]
     for original in rng.sample(entities, n_twins):
         twin = _entity(
             rng,
@@ -218,16 +222,7 @@ def more_entities(count: int, rng: random.Random, existing: list[Entity]) -> lis
     phones = {e.phone for e in existing}
     added = []
     for i in range(len(existing) + 1, len(existing) + count + 1):
-        entity = _entity(
-            rng,
-            core=None,
-            legal=None,
-            industry=None,
-            prefecture=random_prefecture(rng),
-            keys=keys,
-            numbers=numbers,
-            phones=phones,
-        )
+        entity = _fresh_entity(rng, keys, numbers, phones)
         entity.entity_id = f"E{i:06d}"
         added.append(entity)
     return added

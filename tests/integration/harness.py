@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from pathlib import Path
 
 import dagster as dg
@@ -12,6 +13,7 @@ from pipelines.definitions import build_definitions
 from pipelines.io_manager import FrameIOManager
 from pipelines.resources import DEFAULT_SOURCES, SourcesResource, WarehouseResource
 from warehouse.publish import make_engine, read_table
+from warehouse.schema import TABLES, VIEWS
 
 AS_OF = dt.date(2026, 11, 23)
 
@@ -56,5 +58,18 @@ def read_tables(root: Path, *names: str) -> dict[str, pd.DataFrame]:
     engine = make_engine(warehouse_url(root))
     try:
         return {name: read_table(engine, name) for name in names}
+    finally:
+        engine.dispose()
+
+
+def contents(url: str) -> dict[str, Counter]:
+    """Every published table and view, as a multiset of rows: two warehouses compared whole."""
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            return {
+                name: Counter(tuple(row) for row in conn.exec_driver_sql(f'SELECT * FROM "{name}"'))
+                for name in [*TABLES, *VIEWS]
+            }
     finally:
         engine.dispose()

@@ -25,7 +25,6 @@ import sys
 import threading
 import time
 import uuid
-from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,8 +38,14 @@ from pipelines.definitions import build_definitions
 from pipelines.executors import celery_definitions, nightly_on_celery, worker_config_yaml
 from pipelines.resources import DEFAULT_SOURCES, REPO_ROOT
 from sampledata import generate
-from tests.integration.harness import AS_OF, build_defs, read_tables, run_nightly, warehouse_url
-from warehouse.publish import make_engine
+from tests.integration.harness import (
+    AS_OF,
+    build_defs,
+    contents,
+    read_tables,
+    run_nightly,
+    warehouse_url,
+)
 from warehouse.schema import TABLES, VIEWS
 
 BROKER_URL = os.environ.get("HORIOKOSHI_TEST_BROKER_URL", "pyamqp://guest:guest@127.0.0.1:5672//")
@@ -63,19 +68,6 @@ def require_broker() -> None:
         if os.environ.get("CI") == "true":
             pytest.fail(message)
         pytest.skip(message)
-
-
-def contents(url: str) -> dict[str, Counter]:
-    """Every published table and view, as a multiset of rows."""
-    engine = make_engine(url)
-    try:
-        with engine.connect() as conn:
-            return {
-                name: Counter(tuple(row) for row in conn.exec_driver_sql(f'SELECT * FROM "{name}"'))
-                for name in [*TABLES, *VIEWS]
-            }
-    finally:
-        engine.dispose()
 
 
 def descendants(pid: int) -> set[int]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from pathlib import Path
 
 import dagster as dg
@@ -11,7 +10,7 @@ import dagster as dg
 from pipelines.definitions import build_definitions
 from pipelines.resources import DEFAULT_SOURCES, SourcesResource, WarehouseResource
 from sampledata import generate
-from warehouse.publish import make_engine
+from tests.integration.harness import contents
 from warehouse.schema import TABLES, VIEWS
 
 AS_OF = dt.date(2026, 11, 23)
@@ -32,19 +31,6 @@ def run_nightly(sample: Path, storage: Path, warehouse_url: str) -> None:
         instance=dg.DagsterInstance.ephemeral(),
     )
     assert result.success
-
-
-def contents(url: str) -> dict[str, Counter]:
-    """Every table and view, as a multiset of rows."""
-    engine = make_engine(url)
-    try:
-        with engine.connect() as conn:
-            return {
-                name: Counter(tuple(row) for row in conn.exec_driver_sql(f'SELECT * FROM "{name}"'))
-                for name in [*TABLES, *VIEWS]
-            }
-    finally:
-        engine.dispose()
 
 
 def test_postgres_warehouse_equals_duckdb_row_for_row(tmp_path: Path, postgres_url: str) -> None:
