@@ -112,3 +112,22 @@ def test_reusing_the_previous_match_gives_what_a_full_rematch_gives(sample):
     # the same values; a reason's category list is in order of first appearance
     pd.testing.assert_frame_equal(reused.pairs, full.pairs, check_categorical=False)
     pd.testing.assert_frame_equal(reused.merged_ids, full.merged_ids)
+
+
+def test_moved_records_are_those_whose_customer_changed():
+    from cleansing.matching.ids import moved_records
+
+    before = pd.DataFrame(
+        {"source": ["crm", "crm", "db"], "source_id": ["1", "2", "9"], "customer_id": "C1"}
+    )
+    now = pd.DataFrame(
+        {
+            "source": ["crm", "crm", "db", "db"],
+            "source_id": ["1", "2", "9", "NEW"],
+            "record_key": ["crm:1", "crm:2", "db:9", "db:NEW"],
+            "customer_id": ["C1", "C2", "C1", "C3"],
+        }
+    )
+    moved = moved_records(before, now)
+    assert moved.to_dict("records") == [{"source": "crm", "source_id": "2", "customer_id": "C2"}]
+    assert moved_records(None, now).empty

@@ -57,7 +57,7 @@ def read_arrow(conn: Connection, query: str) -> pd.DataFrame:
     directly; other databases go through the DBAPI cursor (a million rows: 0.3 s against 6 s
     through SQLAlchemy's rows)."""
     if conn.dialect.name == "duckdb":
-        table = conn.connection.driver_connection.execute(query).to_arrow_table()
+        table = conn.connection.driver_connection.sql(query).to_arrow_table()
         return table.to_pandas(types_mapper=pd.ArrowDtype)
     cursor = conn.connection.driver_connection.cursor()
     cursor.execute(query)

@@ -113,3 +113,17 @@ def _fresh_ids(first_key: pd.Series, taken: set[str]) -> pd.Series:
 
 def _digest(text: str) -> str:
     return "C" + hashlib.sha1(text.encode()).hexdigest()[:10]
+
+
+def moved_records(previous_map: pd.DataFrame | None, crosswalk: pd.DataFrame) -> pd.DataFrame:
+    """(source, source_id, customer_id) of the records whose customer changed since
+    `previous_map`: their earlier facts must follow them."""
+    columns = ["source", "source_id", "customer_id"]
+    if previous_map is None or previous_map.empty:
+        return crosswalk.loc[[], columns]
+    held = previous_map["source"].astype("str") + ":" + previous_map["source_id"].astype("str")
+    before = pd.Series(previous_map["customer_id"].astype("str").to_numpy(), index=held)
+    was = before.reindex(pd.Index(crosswalk["record_key"].astype("str"))).to_numpy()
+    now = crosswalk["customer_id"].astype("str").to_numpy()
+    moved = pd.notna(was) & (was != now)
+    return crosswalk.loc[moved, columns].reset_index(drop=True)

@@ -15,6 +15,7 @@ from cleansing.matching import (
     load_overrides,
     match_companies,
 )
+from cleansing.matching.ids import moved_records
 from cleansing.matching.overrides import OVERRIDES_ENV
 from pipelines.assets.stage import HASH, held_companies, source_hashes
 from pipelines.metadata import preview
@@ -27,6 +28,7 @@ DEFAULT_OVERRIDES = REPO_ROOT / "config" / "match_overrides.yaml"
 SCORES_KEY = "match/scores"
 FINGERPRINTS_KEY = "match/fingerprints"
 CUSTOMERS_KEY = "match/customers"
+MOVED_KEY = "match/moved"  # records now in another customer than published, for publish
 
 
 def steward_overrides() -> tuple[Overrides, Path | None]:
@@ -92,9 +94,10 @@ def company_matches(
     store, incremental = night.open(context.run_id, sources, warehouse)
     overrides, path = steward_overrides()
     companies = held_companies(store, list(sources.load()))
+    previous_map = previous_crosswalk(warehouse)
     result = match_companies(
         companies.drop(columns=[HASH]),
-        previous_map=previous_crosswalk(warehouse),
+        previous_map=previous_map,
         overrides=overrides,
         previous=previous_match(store) if incremental else None,
         source_hashes=source_hashes(companies),
@@ -102,6 +105,7 @@ def company_matches(
     store.replace(SCORES_KEY, result.kept.pairs)
     store.replace(FINGERPRINTS_KEY, result.kept.fingerprints)
     store.replace(CUSTOMERS_KEY, result.kept.customers)
+    store.replace(MOVED_KEY, moved_records(previous_map, result.crosswalk))
     result = dataclasses.replace(result, kept=None)
     metadata: dict[str, object] = {f"matching/{k}": v for k, v in result.stats.items()}
     metadata["dagster/row_count"] = len(result.crosswalk)

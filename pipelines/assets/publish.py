@@ -4,10 +4,10 @@ import dagster as dg
 import pandas as pd
 import sqlalchemy as sa
 
+from pipelines.assets.match import MOVED_KEY
 from pipelines.assets.stage import REMOVED_KEY
 from pipelines.night_store import NightStore
 from pipelines.resources import NightResource, SourcesResource, WarehouseResource
-from warehouse.bulk import read_arrow
 from warehouse.publish import FACT_TABLES, NightChanges, publish
 from warehouse.schema import TABLES
 
@@ -38,13 +38,13 @@ INCREMENTAL_TABLES = {*FACT_TABLES, "quarantine"}
 
 
 def night_changes(
-    engine: sa.Engine,
     store: NightStore,
     inputs: dict[str, pd.DataFrame],
     staged_companies: pd.DataFrame,
 ) -> NightChanges:
     """This night's fact and quarantine rows, the rows it processed, the company records
-    whose customer changed since the published crosswalk, and the rows gone from sources."""
+    whose customer changed since the published crosswalk (found by the match step), and the
+    rows gone from sources (found by staging)."""
     facts = {t: inputs[TABLE_INPUTS[t]] for t in FACT_TABLES}
     quarantine = inputs["quarantine"]
     processed = pd.concat(
@@ -55,18 +55,11 @@ def night_changes(
         ],
         ignore_index=True,
     )
-    with engine.connect() as conn:
-        before = read_arrow(conn, "SELECT source, source_id, customer_id FROM customer_source_map")
-    now = inputs["customer_source_map"][["source", "source_id", "customer_id"]]
-    both = now.astype("string").merge(
-        before.astype("string"), on=["source", "source_id"], suffixes=("", "_before")
-    )
-    moved = both.loc[both["customer_id"] != both["customer_id_before"], now.columns]
     return NightChanges(
         facts=facts,
         quarantine=quarantine,
         processed=processed,
-        moved=moved,
+        moved=store.read(MOVED_KEY),
         removed=store.read(REMOVED_KEY),
     )
 
@@ -121,7 +114,7 @@ def publish_warehouse(
     try:
         changes = None
         if incremental and whole_night:
-            changes = night_changes(engine, store, inputs, staged_companies)
+            changes = night_changes(store, inputs, staged_companies)
         counts = publish(engine, frames, changes)
     finally:
         engine.dispose()
