@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,8 @@ from pipelines.io_manager import load_value, save_value
 
 FORMAT = 1
 MAX_CHUNKS = 16  # an appended table is rewritten as one chunk beyond this
+STALE_PENDING_S = 86_400  # a run's pending entries older than a day: the run is long gone
+STALE_MANIFEST_S = 14 * 86_400  # another configuration not committed for two weeks
 # Entries the stage, match and unify steps write: a run commits only when it wrote them all,
 # otherwise it ran a subset of the night and the next night must be a full one.
 REQUIRED = ("stage", "match", "unify")
@@ -148,10 +151,17 @@ class NightStore:
         return complete
 
     def _collect_garbage(self) -> None:
-        for path in self.pending.glob("*.json"):
-            path.unlink()
-        if self.pending.exists():
-            self.pending.rmdir()
+        """Drop this run's pending entries, those of runs that stopped long ago (a partial
+        run from the UI never commits), manifests of configurations not committed for weeks,
+        and every chunk nothing names any more."""
+        _remove_entries(self.pending)
+        now = time.time()
+        for folder in (self.root / "pending").glob("*"):
+            if now - folder.stat().st_mtime > STALE_PENDING_S:
+                _remove_entries(folder)
+        for path in self.root.glob("current-*.json"):
+            if path != self.manifest and now - path.stat().st_mtime > STALE_MANIFEST_S:
+                path.unlink(missing_ok=True)
         named = {
             chunk
             for path in self.root.glob("current-*.json")
@@ -164,6 +174,13 @@ class NightStore:
         for path in self.chunks.glob("*.arrow"):
             if path.name not in named:
                 path.unlink(missing_ok=True)
+
+
+def _remove_entries(folder: Path) -> None:
+    for path in folder.glob("*.json"):
+        path.unlink(missing_ok=True)
+    if folder.exists():
+        folder.rmdir()
 
 
 def _file_name(name: str) -> str:

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pandas as pd
 
-from pipelines.night_store import MAX_CHUNKS, NightStore, state_fingerprint
+from pipelines.night_store import (
+    MAX_CHUNKS,
+    STALE_MANIFEST_S,
+    STALE_PENDING_S,
+    NightStore,
+    state_fingerprint,
+)
 
 FINGERPRINT = state_fingerprint("sources.yaml text", "/data", "duckdb:///w.duckdb")
 
@@ -69,3 +76,27 @@ def test_configurations_keep_their_own_state_and_unused_chunks_go(tmp_path: Path
     again.commit()
     assert len(list((tmp_path / "chunks").glob("*.arrow"))) == 2  # duck's old chunk deleted
     assert not (tmp_path / "pending" / "e").exists()
+
+
+def test_leftovers_of_abandoned_runs_and_configurations_are_collected(tmp_path: Path) -> None:
+    other = state_fingerprint("an older sources.yaml", "/data", "duckdb:///w.duckdb")
+    old = NightStore(tmp_path, "old", other)
+    old.replace("t", frame(1))
+    whole_night(old)
+    old.commit()
+    abandoned = NightStore(tmp_path, "partial-from-the-ui", FINGERPRINT)
+    abandoned.replace("t", frame(2))  # never committed
+    running = NightStore(tmp_path, "still-running", FINGERPRINT)
+    running.replace("t", frame(3))
+    long_ago = 0
+    os.utime(tmp_path / "pending" / "partial-from-the-ui", (long_ago, long_ago))
+    os.utime(old.manifest, (long_ago, long_ago))
+    assert STALE_PENDING_S < STALE_MANIFEST_S
+    now = NightStore(tmp_path, "tonight", FINGERPRINT)
+    now.replace("t", frame(4))
+    whole_night(now)
+    now.commit()
+    assert not old.manifest.exists()
+    assert not (tmp_path / "pending" / "partial-from-the-ui").exists()
+    assert running.read("t")["id"].tolist() == ["3"]  # a run still writing keeps its chunks
+    assert len(list((tmp_path / "chunks").glob("*.arrow"))) == 2  # tonight's and the running one's
