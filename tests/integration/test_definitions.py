@@ -37,6 +37,20 @@ def test_nightly_schedule_runs_the_whole_graph_at_2am_tokyo() -> None:
     assert isinstance(schedule, dg.ScheduleDefinition)
 
 
+def test_sundays_run_a_full_night_and_steps_fork_from_a_preloaded_server() -> None:
+    from pipelines.definitions import defs
+
+    weekly = defs.resolve_schedule_def("full_night_sundays_3am_tokyo")
+    assert weekly.cron_schedule == "0 3 * * 0" and weekly.execution_timezone == "Asia/Tokyo"
+    request = weekly.evaluate_tick(dg.build_schedule_context())
+    (run,) = request.run_requests
+    assert run.run_config["resources"]["night"]["config"]["mode"] == "full"
+    executor = defs.resolve_job_def("nightly").executor_def
+    assert executor.name == "night_executor"
+    config = executor.config_schema.config_type  # in_process / max_concurrent, defaults below
+    assert set(config.fields) == {"in_process", "max_concurrent"}
+
+
 def test_every_source_asset_declares_how_stale_it_may_be() -> None:
     from pipelines.definitions import defs
 

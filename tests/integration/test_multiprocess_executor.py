@@ -1,0 +1,65 @@
+"""The schedule's way to run the night on one machine: `night_executor` forks every step from a
+forkserver with the definitions preloaded. Same warehouse as an in-process run, steps in
+processes of their own."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from pipelines.resources import DEFAULT_SOURCES
+from sampledata import generate
+from tests.integration.harness import AS_OF, build_defs, contents, run_nightly, warehouse_url
+
+COMPANIES = 60
+
+
+def nightly() -> dg.JobDefinition:
+    """The deployment's `nightly` job, rebuilt from the environment in every step process."""
+    from pipelines.definitions import build_definitions
+
+    return build_definitions().resolve_job_def("nightly")
+
+
+def test_forked_steps_publish_what_an_in_process_run_publishes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    generate(tmp_path / "sample", n_companies=COMPANIES, seed=5, as_of=AS_OF)
+    reference = run_nightly(build_defs(tmp_path / "sample", tmp_path / "in_process"))
+    assert reference.success
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
+    for name in [n for n in os.environ if n.startswith("HORIOKOSHI_")]:
+        monkeypatch.delenv(name)
+    env = {
+        "DAGSTER_HOME": str(home),
+        "HORIOKOSHI_SOURCES": str(DEFAULT_SOURCES),
+        "HORIOKOSHI_DATA_DIR": str(tmp_path / "sample"),
+        "HORIOKOSHI_STATE_DIR": str(tmp_path / "forked" / "state"),
+        "HORIOKOSHI_WAREHOUSE_URL": warehouse_url(tmp_path / "forked"),
+    }
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with dg.DagsterInstance.get() as instance:
+        result = dg.execute_job(
+            dg.reconstructable(nightly),
+            instance=instance,
+            run_config={"ops": {"customer_dormancy": {"config": {"as_of": AS_OF.isoformat()}}}},
+        )
+        assert result.success
+        pids = {
+            event.pid
+            for event in result.all_events
+            if event.event_type == dg.DagsterEventType.STEP_START
+        }
+    assert os.getpid() not in pids and len(pids) > 1  # each step in a process of its own
+    forked, in_process = (
+        contents(env["HORIOKOSHI_WAREHOUSE_URL"]),
+        contents(warehouse_url(tmp_path / "in_process")),
+    )
+    assert sum(forked["customers"].values()) > 0
+    assert forked == in_process
