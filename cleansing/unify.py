@@ -9,7 +9,6 @@ import pyarrow.compute as pc
 from cleansing.schema import QUARANTINE_COLUMNS
 from cleansing.staging import keep_rows, raw_json
 
-KEY_SEPARATOR = "\x1f"
 MAP_DETAIL_COLUMNS = ["source", "source_id", "name_raw", "name_key", "corporate_number"]
 
 
@@ -25,37 +24,39 @@ def attach_customers(
     facts: pd.DataFrame, crosswalk: pd.DataFrame, entity: str
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Add customer_id to fact rows; rows whose company is unknown become quarantine rows."""
-    known = _keys(crosswalk["source"], crosswalk["source_id"])
-    if pc.count_distinct(known, mode="all").as_py() != len(known):
+    if crosswalk.duplicated(["source", "source_id"]).any():
         raise ValueError("crosswalk: (source, source_id) must be unique")
-    position = pc.index_in(_keys(facts["source"], facts["company_source_id"]), value_set=known)
-    position = pc.fill_null(position, -1).to_numpy()
-    customer_id = crosswalk["customer_id"].array.take(position, allow_fill=True)
-    linked = facts.assign(customer_id=customer_id)
+    linked = facts.assign(customer_id=customer_ids(facts, crosswalk))
     orphan = linked["customer_id"].isna()
     if not orphan.any():  # copying 10M rows to drop none costs seconds
         return linked.reset_index(drop=True), _orphans(linked.iloc[:0], entity)
     return keep_rows(linked, ~orphan), _orphans(linked.loc[orphan], entity)
 
 
+def customer_ids(facts: pd.DataFrame, crosswalk: pd.DataFrame) -> pd.api.extensions.ExtensionArray:
+    """The customer id of each fact row (null: unknown company), by `source` and
+    `company_source_id`; facts usually come from one source, looked up in one go."""
+    sources = facts["source"].unique()
+    if len(sources) == 1:
+        return customer_ids_of_source(sources[0], facts["company_source_id"], crosswalk)
+    ids = pd.Series(pd.NA, index=facts.index, dtype=crosswalk["customer_id"].dtype)
+    for source in sources:
+        mine = (facts["source"] == source).to_numpy()
+        ids[mine] = customer_ids_of_source(source, facts["company_source_id"][mine], crosswalk)
+    return ids.array
+
+
 def customer_ids_of_source(
     source: str, company_source_id: pd.Series, crosswalk: pd.DataFrame
-) -> pd.arrays.ArrowStringArray:
+) -> pd.api.extensions.ExtensionArray:
     """The customer id of each fact row of one source (null: unknown company), looked up among
-    that source's records only: no key strings to build for 10M rows."""
+    that source's records only: a hash lookup of the codes themselves, without building
+    (source, code) keys for 10M rows."""
     mine = crosswalk[(crosswalk["source"] == source).to_numpy()]
-    ids = pa.array(mine["source_id"].astype("string").array)  # Arrow-backed: no copy
+    codes = pa.array(mine["source_id"].astype("string").array)  # Arrow-backed: no copy
     wanted = pa.array(company_source_id.astype("string").array)
-    position = pc.fill_null(pc.index_in(wanted, value_set=ids), -1).to_numpy()
-    return mine["customer_id"].astype("string").array.take(position, allow_fill=True)
-
-
-def _keys(source: pd.Series, source_id: pd.Series) -> pa.ChunkedArray:
-    """(source, id) as one Arrow string, for a hash lookup several times faster than a merge
-    of 10M rows. Source names are snake_case, so the first separator splits every key."""
-    parts = [pa.chunked_array(pa.array(s.astype("string").array)) for s in (source, source_id)]
-    parts = [p.cast(pa.large_string()) for p in parts]
-    return pc.binary_join_element_wise(*parts, pa.scalar(KEY_SEPARATOR, pa.large_string()))
+    position = pc.fill_null(pc.index_in(wanted, value_set=codes), -1).to_numpy()
+    return mine["customer_id"].array.take(position, allow_fill=True)
 
 
 def _orphans(bad: pd.DataFrame, entity: str) -> pd.DataFrame:
