@@ -21,7 +21,14 @@ from connectors.secrets import resolve_url
 from connectors.sql import read_sql_entity
 from connectors.state import StateStore
 
-__all__ = ["ConnectorError", "ReadResult", "SourceConfig", "load_sources", "read_source"]
+__all__ = [
+    "ConnectorError",
+    "ReadResult",
+    "SourceConfig",
+    "file_signature",
+    "load_sources",
+    "read_source",
+]
 
 READERS = {"salesforce": SalesforceReader, "hubspot": HubSpotReader, "kintone": KintoneReader}
 
@@ -70,11 +77,14 @@ def files_fingerprint(data_dir: Path, pattern: str) -> str:
     """Name, size and modification time of every file the pattern matches: an export that
     was rewritten shows a new fingerprint even when its size did not change."""
     paths = sorted(glob.glob(str(data_dir / pattern)))
-    parts = []
-    for path in paths:
-        stat = os.stat(path)
-        parts.append(f"{os.path.relpath(path, data_dir)}:{stat.st_size}:{stat.st_mtime_ns}")
+    parts = [f"{os.path.relpath(path, data_dir)}:{file_signature(Path(path))}" for path in paths]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+
+
+def file_signature(path: Path) -> str:
+    """ "mtime_ns:size": changes whenever a file is written again, without reading it."""
+    stat = path.stat()
+    return f"{stat.st_mtime_ns}:{stat.st_size}"
 
 
 def _read_api(

@@ -25,7 +25,7 @@ import dagster as dg
 import httpx
 from dagster_shared.error import SerializableErrorInfo
 
-from connectors import ConnectorError, load_sources
+from connectors import ConnectorError, file_signature, load_sources
 from pipelines.resources import DEFAULT_DATA_DIR, sources_path
 from pipelines.schedules import nightly_job
 
@@ -61,8 +61,7 @@ def scan_exports(folder: Path) -> dict[str, str]:
             or not path.is_file()
         ):
             continue
-        stat = path.stat()
-        found[relative.as_posix()] = f"{stat.st_mtime_ns}:{stat.st_size}"
+        found[relative.as_posix()] = file_signature(path)
     return found
 
 
