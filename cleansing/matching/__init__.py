@@ -17,7 +17,7 @@ import pandas as pd
 from .blocking import PASSES, describe_passes, generate_candidates
 from .clustering import Edges, cluster_records
 from .config import MatchConfig
-from .ids import assign_customer_ids
+from .ids import assign_customer_ids, ids_by_record
 from .overrides import Overrides, OverridesError, apply_overrides, load_overrides, resolve
 from .records import Records, prepare_records
 from .reuse import (
@@ -147,15 +147,16 @@ def match_companies(
         records.codes["corporate_number"],
     )
     frame = records.frame
-    carried = (
-        carried_customers(frame["record_key"], cluster, unchanged, previous_map)
-        if previous is not None
-        else pd.Series(dtype="str")
-    )
+    carried = pd.Series(dtype="str")
+    if previous is not None and previous_map is not None and not previous_map.empty:
+        previous_id = ids_by_record(previous_map)
+        carried = carried_customers(frame["record_key"], cluster, unchanged, previous_id)
     rebuilt = ~pd.Index(cluster).isin(carried.index)
+    if not carried.empty:  # the other clusters' ids need only their own records' previous rows
+        previous_map = previous_map[previous_id.index.isin(frame["record_key"][rebuilt])]
     ids, merged_ids = assign_customer_ids(
         pd.DataFrame({"record_key": frame["record_key"], "cluster": cluster})[rebuilt],
-        _restricted(previous_map, frame["record_key"][rebuilt]),
+        previous_map,
         taken=set(carried),
     )
     ids = pd.concat([ids, carried]).sort_index()
@@ -208,14 +209,6 @@ def match_companies(
         stats=stats,
         kept=to_keep(records, computed, fingerprints, customers),
     )
-
-
-def _restricted(previous_map: pd.DataFrame | None, record_key: pd.Series) -> pd.DataFrame | None:
-    """The previous crosswalk's rows of the given records."""
-    if previous_map is None or previous_map.empty:
-        return previous_map
-    held = previous_map["source"].astype("str") + ":" + previous_map["source_id"].astype("str")
-    return previous_map[held.isin(record_key).to_numpy()]
 
 
 def _carried_rows(previous: PreviousMatch | None, carried: pd.Series) -> pd.DataFrame:

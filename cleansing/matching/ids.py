@@ -19,6 +19,12 @@ import pandas as pd
 MERGED_COLUMNS = ("retired_id", "surviving_id")
 
 
+def ids_by_record(crosswalk: pd.DataFrame) -> pd.Series:
+    """A crosswalk's customer_id per record key (`source:source_id`), in the crosswalk's order."""
+    key = crosswalk["source"].astype("str") + ":" + crosswalk["source_id"].astype("str")
+    return pd.Series(crosswalk["customer_id"].astype("str").to_numpy(), index=key)
+
+
 def assign_customer_ids(
     clusters: pd.DataFrame,
     previous_map: pd.DataFrame | None = None,
@@ -38,10 +44,7 @@ def assign_customer_ids(
             columns=list(MERGED_COLUMNS), dtype="str"
         )
 
-    previous = pd.Series(
-        previous_map["customer_id"].to_numpy(),
-        index=previous_map["source"].astype("str") + ":" + previous_map["source_id"].astype("str"),
-    )
+    previous = ids_by_record(previous_map)
     held = clusters.assign(previous_id=clusters["record_key"].map(previous)).dropna(
         subset=["previous_id"]
     )
@@ -121,9 +124,7 @@ def moved_records(previous_map: pd.DataFrame | None, crosswalk: pd.DataFrame) ->
     columns = ["source", "source_id", "customer_id"]
     if previous_map is None or previous_map.empty:
         return crosswalk.loc[[], columns]
-    held = previous_map["source"].astype("str") + ":" + previous_map["source_id"].astype("str")
-    before = pd.Series(previous_map["customer_id"].astype("str").to_numpy(), index=held)
-    was = before.reindex(pd.Index(crosswalk["record_key"].astype("str"))).to_numpy()
+    was = ids_by_record(previous_map).reindex(pd.Index(crosswalk["record_key"])).to_numpy()
     now = crosswalk["customer_id"].astype("str").to_numpy()
     moved = pd.notna(was) & (was != now)
     return crosswalk.loc[moved, columns].reset_index(drop=True)

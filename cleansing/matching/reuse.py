@@ -55,17 +55,13 @@ def unchanged_records(
 
 
 def carried_customers(
-    record_key: pd.Series,
-    cluster: np.ndarray,
-    unchanged: np.ndarray,
-    previous_map: pd.DataFrame | None,
+    record_key: pd.Series, cluster: np.ndarray, unchanged: np.ndarray, previous_id: pd.Series
 ) -> pd.Series:
     """Previous customer id per cluster label, for the clusters that are a previous customer
-    unchanged (same records, none changed)."""
-    if previous_map is None or previous_map.empty or not unchanged.any():
+    unchanged (same records, none changed); `previous_id` is the previous customer id per
+    record key."""
+    if previous_id.empty or not unchanged.any():
         return pd.Series(dtype="str")
-    held = previous_map["source"].astype("str") + ":" + previous_map["source_id"].astype("str")
-    previous_id = pd.Series(previous_map["customer_id"].astype("str").to_numpy(), index=held)
     per_record = pd.DataFrame(
         {
             "cluster": cluster,
