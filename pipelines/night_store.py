@@ -81,10 +81,7 @@ class NightStore:
         entry = self._entry(name)
         if entry is None or "chunks" not in entry:
             return None
-        parts = [load_value(self.chunks / chunk, columns) for chunk in entry["chunks"]]
-        if len(parts) == 1:
-            return parts[0]
-        return pd.concat(parts, ignore_index=True)
+        return self._read_chunks(entry["chunks"], columns)
 
     def value(self, name: str, default: Any = None) -> Any:
         """A stored JSON value (a fingerprint, a high-water mark), or `default`."""
@@ -101,12 +98,13 @@ class NightStore:
         entry = self._entry(name) or {"chunks": []}
         chunks = [*entry.get("chunks", []), self._save_chunk(frame)]
         if len(chunks) > MAX_CHUNKS:
-            self.replace(name, self.read_chunks(chunks))
+            self.replace(name, self._read_chunks(chunks))
             return
         self._write_entry(name, {"chunks": chunks})
 
-    def read_chunks(self, chunks: list[str]) -> pd.DataFrame:
-        return pd.concat([load_value(self.chunks / c) for c in chunks], ignore_index=True)
+    def _read_chunks(self, chunks: list[str], columns: list[str] | None = None) -> pd.DataFrame:
+        parts = [load_value(self.chunks / chunk, columns) for chunk in chunks]
+        return parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
 
     def set_value(self, name: str, value: Any) -> None:
         self._write_entry(name, {"value": value})
