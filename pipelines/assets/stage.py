@@ -18,10 +18,11 @@ import numpy as np
 import pandas as pd
 
 from cleansing.delta import is_known, row_hashes
-from cleansing.schema import ENTITIES, QUARANTINE_COLUMNS
+from cleansing.schema import ENTITIES
 from cleansing.staging import empty_staged, stage_entity_rows
 from cleansing.unify import customer_ids_of_source
 from connectors import ReadResult
+from connectors.base import empty_rejects
 from pipelines.assets.extract import raw_asset_key
 from pipelines.metadata import selected_outputs
 from pipelines.night_store import NightStore
@@ -97,7 +98,7 @@ def stage_night(
         removed = pd.Series(dtype="string")
     rows = raw[new].reset_index(drop=True)
     if rows.empty and not rows.columns.size:
-        good, bad, bad_mask = empty_staged(entity), _empty_quarantine(), np.zeros(0, bool)
+        good, bad, bad_mask = empty_staged(entity), empty_rejects(), np.zeros(0, bool)
     else:
         good, bad, bad_mask = stage_entity_rows(source, entity, rows, today)
     new_hashes = hashes[new]
@@ -136,10 +137,6 @@ def stage_night(
     )
 
 
-def _empty_quarantine() -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype="string") for c in QUARANTINE_COLUMNS})
-
-
 def stage_all(
     raws: dict[str, dict[str, ReadResult]],
     today: dt.date,
@@ -167,7 +164,7 @@ def stage_all(
             )
     store.replace(REMOVED_KEY, pd.concat(removed, ignore_index=True))
     frames = {entity: _concat(parts, empty_staged(entity)) for entity, parts in staged.items()}
-    rejected = _concat(quarantine, _empty_quarantine())
+    rejected = _concat(quarantine, empty_rejects())
     columns = ["source", "entity", "rows_read", "rows_held"]
     return frames, rejected, pd.DataFrame(inventory, columns=columns)
 
