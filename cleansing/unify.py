@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -49,14 +50,22 @@ def customer_ids(facts: pd.DataFrame, crosswalk: pd.DataFrame) -> pd.api.extensi
 def customer_ids_of_source(
     source: str, company_source_id: pd.Series, crosswalk: pd.DataFrame
 ) -> pd.api.extensions.ExtensionArray:
-    """The customer id of each fact row of one source (null: unknown company), looked up among
-    that source's records only: a hash lookup of the codes themselves, without building
-    (source, code) keys for 10M rows."""
-    mine = crosswalk[(crosswalk["source"] == source).to_numpy()]
-    codes = pa.array(mine["source_id"].astype("string").array)  # Arrow-backed: no copy
+    """The customer id of each fact row of one source (null: unknown company)."""
+    rows = crosswalk_rows_of_source(source, company_source_id, crosswalk)
+    return crosswalk["customer_id"].array.take(rows, allow_fill=True)
+
+
+def crosswalk_rows_of_source(
+    source: str, company_source_id: pd.Series, crosswalk: pd.DataFrame
+) -> np.ndarray:
+    """The crosswalk row of each fact row's company record of one source (-1: unknown),
+    looked up among that source's records only: a hash lookup of the codes themselves, without
+    building (source, code) keys for 10M rows."""
+    mine = np.flatnonzero((crosswalk["source"] == source).to_numpy())
+    codes = pa.array(crosswalk["source_id"].iloc[mine].astype("string").array)  # no copy
     wanted = pa.array(company_source_id.astype("string").array)
     position = pc.fill_null(pc.index_in(wanted, value_set=codes), -1).to_numpy()
-    return mine["customer_id"].array.take(position, allow_fill=True)
+    return np.where(position >= 0, mine[position], -1)
 
 
 def _orphans(bad: pd.DataFrame, entity: str) -> pd.DataFrame:

@@ -32,8 +32,12 @@ def pick(
 
 
 def positions(ids: pd.Index, values: pd.Series) -> np.ndarray:
-    """Row position of each value in `ids`, -1 where absent."""
-    codes, distinct = pd.factorize(values)
+    """Row position of each value in `ids`, -1 where absent. A categorical is looked up by its
+    categories, without factorising its values again."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes, distinct = values.cat.codes.to_numpy(), values.cat.categories
+    else:
+        codes, distinct = pd.factorize(values)
     return np.append(ids.get_indexer(distinct), -1)[codes]
 
 

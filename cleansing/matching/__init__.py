@@ -43,23 +43,25 @@ __all__ = [
     "match_companies",
 ]
 
-CUSTOMER_COLUMNS = (
-    "customer_id",
-    "name",
-    "legal_form",
-    "name_key",
-    "corporate_number",
-    "phone",
-    "postal_code",
-    "prefecture",
-    "address",
-    "industry",
-    "employees",
-    "capital_yen",
-    "source_count",
-    "record_count",
-    "sources",
-)
+# The golden record's columns and dtypes: carried and rebuilt customers concatenate to these.
+CUSTOMER_DTYPES = {
+    "customer_id": "str",
+    "name": "str",
+    "legal_form": "str",
+    "name_key": "str",
+    "corporate_number": "str",
+    "phone": "str",
+    "postal_code": "str",
+    "prefecture": "str",
+    "address": "str",
+    "industry": "str",
+    "employees": "float64",
+    "capital_yen": "float64",
+    "source_count": "int64",
+    "record_count": "int64",
+    "sources": "str",
+}
+CUSTOMER_COLUMNS = tuple(CUSTOMER_DTYPES)
 CROSSWALK_COLUMNS = (
     "source",
     "source_id",
@@ -175,13 +177,15 @@ def match_companies(
     golden = golden_records(
         frame[rebuilt].reset_index(drop=True), cluster[rebuilt], config.source_priority
     )
-    customers = pd.concat(
-        [
-            golden.assign(customer_id=ids[golden.index]).loc[:, list(CUSTOMER_COLUMNS)],
-            _carried_rows(previous, carried),
-        ],
-        ignore_index=True,
-    ).sort_values("customer_id", ignore_index=True)
+    parts = [
+        golden.assign(customer_id=ids[golden.index]).loc[:, list(CUSTOMER_COLUMNS)],
+        _carried_rows(previous, carried),
+    ]
+    customers = (
+        pd.concat([part for part in parts if len(part)] or parts[:1], ignore_index=True)
+        .astype(CUSTOMER_DTYPES)
+        .sort_values("customer_id", ignore_index=True)
+    )
     stats = {
         "records": len(records),
         "candidate_pairs": sum(candidates.pass_pairs.values()),

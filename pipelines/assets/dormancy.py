@@ -64,13 +64,13 @@ def customer_dormancy(
     }
     store, incremental = night.open(context.run_id, sources, warehouse)
     if incremental:  # tonight's facts are only the new ones: take every fact held
-        names = list(sources.load())
-        facts = {entity: held_facts(store, names, entity, customer_source_map) for entity in facts}
+        facts = held_facts(store, list(sources.load()), customer_source_map)
     dormancy = compute_dormancy(
         customers, facts["transactions"], facts["deals"], facts["activities"], as_of, rules
     )
-    result = customers.merge(
-        dormancy, on="customer_id", how="left", validate="1:1", suffixes=("", "_dormancy")
+    # compute_dormancy keeps the customers' order (and refuses a repeated id)
+    result = pd.concat(
+        [customers.reset_index(drop=True), dormancy.drop(columns=["customer_id"])], axis=1
     )
     engine = warehouse.engine()
     try:

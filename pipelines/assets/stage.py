@@ -20,7 +20,7 @@ import pandas as pd
 from cleansing.delta import is_known, row_hashes
 from cleansing.schema import ENTITIES
 from cleansing.staging import empty_staged, stage_entity_rows
-from cleansing.unify import customer_ids_of_source
+from cleansing.unify import crosswalk_rows_of_source
 from connectors import ReadResult
 from connectors.base import empty_rejects
 from pipelines.assets.extract import raw_asset_key
@@ -200,22 +200,30 @@ DORMANCY_COLUMNS = {
 
 
 def held_facts(
-    store: NightStore, sources: list[str], entity: str, crosswalk: pd.DataFrame
-) -> pd.DataFrame:
-    """Every fact row held of one entity, with the columns dormancy reads and its customer_id
-    (null for a company the crosswalk does not know: dormancy counts no customer's rows)."""
-    columns = ["company_source_id", *DORMANCY_COLUMNS[entity]]
-    parts = []
-    for source in sources:
-        held = store.read(held_key(source, entity), columns)
-        if held is not None and len(held):
-            ids = customer_ids_of_source(source, held.pop("company_source_id"), crosswalk)
-            parts.append(held.assign(customer_id=ids))
-    if not parts:
-        return empty_staged(entity)[DORMANCY_COLUMNS[entity]].assign(
-            customer_id=pd.Series(dtype="string")
+    store: NightStore, sources: list[str], crosswalk: pd.DataFrame
+) -> dict[str, pd.DataFrame]:
+    """Every fact row held, per entity, with the columns dormancy reads and its customer_id
+    (null for a company the crosswalk does not know: dormancy counts no customer's rows), a
+    categorical over the crosswalk's customers: 10M rows share ~500k ids, and dormancy then
+    looks up each id once instead of once per row."""
+    customer_code, customer_id = pd.factorize(crosswalk["customer_id"])
+    dtype = pd.CategoricalDtype(customer_id)
+    facts = {}
+    for entity, read in DORMANCY_COLUMNS.items():
+        parts = []
+        for source in sources:
+            held = store.read(held_key(source, entity), ["company_source_id", *read])
+            if held is not None and len(held):
+                rows = crosswalk_rows_of_source(source, held.pop("company_source_id"), crosswalk)
+                codes = np.where(rows >= 0, customer_code[rows], -1)
+                ids = pd.Categorical.from_codes(codes, dtype=dtype, validate=False)
+                parts.append(held.assign(customer_id=ids))
+        facts[entity] = (
+            pd.concat(parts, ignore_index=True)
+            if parts
+            else empty_staged(entity)[read].assign(customer_id=pd.Series(dtype=dtype))
         )
-    return pd.concat(parts, ignore_index=True)
+    return facts
 
 
 def build_stage_asset(sources: list[str]) -> dg.AssetsDefinition:
