@@ -10,15 +10,21 @@ import pyarrow.compute as pc
 from cleansing.schema import QUARANTINE_COLUMNS
 from cleansing.staging import keep_rows, raw_json
 
-MAP_DETAIL_COLUMNS = ["source", "source_id", "name_raw", "name_key", "corporate_number"]
+MAP_DETAIL_COLUMNS = ["name_raw", "name_key", "corporate_number", "corporate_number_valid"]
 
 
-def source_map(crosswalk: pd.DataFrame, staged_companies: pd.DataFrame) -> pd.DataFrame:
-    """The matcher's crosswalk with the source's own spelling and corporate number beside it."""
-    details = staged_companies[[*MAP_DETAIL_COLUMNS, "corporate_number_valid"]]
-    # Keys of one dtype: two text dtypes would come out of the merge as Python objects.
-    details = details.astype({key: crosswalk[key].dtype for key in ("source", "source_id")})
-    return crosswalk.merge(details, on=["source", "source_id"], how="left", validate="1:1")
+def source_map(
+    crosswalk: pd.DataFrame, staged_companies: pd.DataFrame, source_rows: np.ndarray
+) -> pd.DataFrame:
+    """The matcher's crosswalk with the source's own spelling and corporate number beside it;
+    `source_rows` is the row of `staged_companies` each crosswalk row came from (the matcher's
+    `MatchResult.source_rows`), so no join on keys is needed."""
+    taken = staged_companies.take(source_rows)
+    same = taken["source_id"].astype("str").to_numpy() == crosswalk["source_id"].astype("str")
+    if not np.all(same):
+        raise ValueError("source_rows do not point at the crosswalk's records")
+    details = taken[MAP_DETAIL_COLUMNS].reset_index(drop=True)
+    return pd.concat([crosswalk.reset_index(drop=True), details], axis=1)
 
 
 def attach_customers(

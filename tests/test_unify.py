@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -65,6 +66,8 @@ def test_source_map_adds_each_record_spelling_and_keeps_text_dtypes():
             "corporate_number_valid": [False, True, False],
         }
     )
-    mapped = source_map(CROSSWALK, staged)
+    mapped = source_map(CROSSWALK, staged, np.array([1, 2, 0]))
     assert mapped["name_raw"].tolist() == ["山田商事", "ﾔﾏﾀﾞ", "(株)山田"]
     assert mapped["source_id"].dtype == CROSSWALK["source_id"].dtype  # no object column
+    with pytest.raises(ValueError, match="source_rows"):
+        source_map(CROSSWALK, staged, np.array([0, 1, 2]))

@@ -23,6 +23,7 @@ from .records import Records, prepare_records
 from .reuse import (
     PreviousMatch,
     carried_customers,
+    previous_positions,
     record_fingerprints,
     score_with_reuse,
     to_keep,
@@ -91,7 +92,8 @@ class MatchResult:
       counts the distinct pairs scored; steward_must_link / steward_cannot_link count the
       overrides applied, steward_must_link_cut the must-links the guard had to refuse;
       pairs_reused counts the pairs whose score was taken from `previous_scores`;
-    - kept: this run's scores, record fingerprints and customers, for the next run to reuse.
+    - kept: this run's scores, record fingerprints and customers, for the next run to reuse;
+    - source_rows: the row of the input frame each crosswalk row came from.
     """
 
     pairs: pd.DataFrame
@@ -102,6 +104,7 @@ class MatchResult:
     unknown_overrides: pd.DataFrame
     stats: dict[str, int]
     kept: PreviousMatch | None
+    source_rows: np.ndarray
 
 
 def match_companies(
@@ -110,7 +113,7 @@ def match_companies(
     previous_map: pd.DataFrame | None = None,
     overrides: Overrides | None = None,
     previous: PreviousMatch | None = None,
-    source_hashes: pd.Series | None = None,
+    source_hashes: np.ndarray | None = None,
 ) -> MatchResult:
     """Match staged company records into customers.
 
@@ -119,7 +122,8 @@ def match_companies(
     the steward's must-link / cannot-link pairs (see `overrides.py`). `previous` (a previous
     result's `kept`, with that run's crosswalk as `previous_map`) spares re-scoring pairs of
     unchanged records and rebuilding customers that did not change (see `reuse.py`);
-    `source_hashes` (per record key, 0 when unknown) tell it which records changed.
+    `source_hashes` (one per row of `companies`, 0 when unknown) tell it which records
+    changed.
     """
     config = config or MatchConfig()
     records = prepare_records(companies)
@@ -129,8 +133,11 @@ def match_companies(
         records, config.blocking, (forced["left"].to_numpy(), forced["right"].to_numpy())
     )
     fingerprints = record_fingerprints(records, source_hashes)
-    unchanged = unchanged_records(records, fingerprints, previous)
-    computed, reused = score_with_reuse(records, candidates, config.scoring, previous, unchanged)
+    now = previous_positions(records, previous)
+    unchanged = unchanged_records(fingerprints, previous, now)
+    computed, reused = score_with_reuse(
+        records, candidates, config.scoring, previous, unchanged, now
+    )
     scored = apply_overrides(computed, steward, len(records))
 
     merge = (scored["decision"] == "merge").to_numpy()
@@ -159,7 +166,7 @@ def match_companies(
     ids, merged_ids = assign_customer_ids(
         pd.DataFrame({"record_key": frame["record_key"], "cluster": cluster})[rebuilt],
         previous_map,
-        taken=set(carried),
+        taken=carried,
     )
     ids = pd.concat([ids, carried]).sort_index()
     customer_id = pd.array(ids.reindex(cluster).to_numpy(), dtype="str")
@@ -212,6 +219,7 @@ def match_companies(
         unknown_overrides=steward["unknown"],
         stats=stats,
         kept=to_keep(records, computed, fingerprints, customers),
+        source_rows=records.source_rows,
     )
 
 

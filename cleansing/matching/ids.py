@@ -28,7 +28,7 @@ def ids_by_record(crosswalk: pd.DataFrame) -> pd.Series:
 def assign_customer_ids(
     clusters: pd.DataFrame,
     previous_map: pd.DataFrame | None = None,
-    taken: set[str] | None = None,
+    taken: pd.Series | None = None,
 ) -> tuple[pd.Series, pd.DataFrame]:
     """Customer id per cluster label, and the previous ids retired by merges.
 
@@ -37,7 +37,7 @@ def assign_customer_ids(
     use that a fresh id must not repeat (those of clusters decided elsewhere).
     Returns (Series of customer_id indexed by cluster, DataFrame of retired_id, surviving_id).
     """
-    taken = set(taken or ())
+    taken = pd.Series([] if taken is None else taken, dtype="str")
     first_key = clusters.groupby("cluster")["record_key"].min()
     if previous_map is None or previous_map.empty:
         return _fresh_ids(first_key, taken=taken), pd.DataFrame(
@@ -55,7 +55,8 @@ def assign_customer_ids(
     kept = _claim(votes)
 
     unclaimed = first_key.index.difference(kept.index)
-    fresh = _fresh_ids(first_key[unclaimed], taken | set(previous_map["customer_id"].dropna()))
+    in_use = pd.concat([taken, previous_map["customer_id"].dropna().astype("str")])
+    fresh = _fresh_ids(first_key[unclaimed], in_use)
     ids = pd.concat([pd.Series(names[kept.to_numpy()], index=kept.index, dtype="str"), fresh])
     ids = ids.sort_index()
     return ids, _retired(votes, kept, ids)
@@ -92,7 +93,7 @@ def _retired(votes: pd.DataFrame, kept: pd.Series, ids: pd.Series) -> pd.DataFra
     )
 
 
-def _fresh_ids(first_key: pd.Series, taken: set[str]) -> pd.Series:
+def _fresh_ids(first_key: pd.Series, taken: pd.Series) -> pd.Series:
     """'C' + 10 hex of sha1(smallest record key), salted when it clashes with an id in use.
 
     40 bits start to clash around a million clusters; a clash is settled in favour of the unsalted

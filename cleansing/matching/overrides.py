@@ -141,14 +141,16 @@ def resolve(overrides: Overrides, record_keys: pd.Series) -> dict[str, pd.DataFr
     Returns, per kind, the pairs whose two records are both present (`left`, `right`, `note`),
     plus `unknown`: the pairs naming a record the run does not have.
     """
-    position = pd.Series(np.arange(len(record_keys)), index=record_keys.to_numpy())
+    index = pd.Index(record_keys)  # hashed on the first lookup: never without overrides
     out: dict[str, pd.DataFrame] = {}
     unknown = []
     for kind in ("must_link", "cannot_link"):
         pairs = overrides.pairs(kind)
-        left = pairs["key_l"].map(position)
-        right = pairs["key_r"].map(position)
-        present = left.notna() & right.notna()
+        left, right = (
+            index.get_indexer(pairs[key]) if len(pairs) else np.empty(0, dtype=np.int64)
+            for key in ("key_l", "key_r")
+        )
+        present = (left >= 0) & (right >= 0)
         unknown.append(pairs[~present].assign(kind=kind))
         ends = np.sort(np.c_[left[present], right[present]].astype(np.int64), axis=1)
         out[kind] = pd.DataFrame(

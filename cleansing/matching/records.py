@@ -51,11 +51,13 @@ _READING = "[ァ-ヺー]+"
 
 @dataclass(frozen=True)
 class Records:
-    """Sorted staged records plus integer codes (-1 = missing) and their string values."""
+    """Sorted staged records plus integer codes (-1 = missing) and their string values;
+    `source_rows` is the input row of each record."""
 
     frame: pd.DataFrame
     codes: dict[str, np.ndarray]
     values: dict[str, np.ndarray]
+    source_rows: np.ndarray
 
     def __len__(self) -> int:
         return len(self.frame)
@@ -89,7 +91,9 @@ def prepare_records(companies: pd.DataFrame) -> Records:
         raise ValueError(
             f"duplicate (source, source_id): {frame['record_key'][duplicated].head().tolist()}"
         )
-    frame = frame.sort_values("record_key", ignore_index=True)
+    frame = frame.reset_index(drop=True).sort_values("record_key")
+    source_rows = frame.index.to_numpy()
+    frame = frame.reset_index(drop=True)
 
     codes: dict[str, np.ndarray] = {}
     values: dict[str, np.ndarray] = {}
@@ -99,4 +103,4 @@ def prepare_records(companies: pd.DataFrame) -> Records:
             series = series.where(frame["corporate_number_valid"])
         codes[column], uniques = pd.factorize(series)
         values[column] = np.asarray(uniques, dtype=object)
-    return Records(frame, codes, values)
+    return Records(frame, codes, values, source_rows)

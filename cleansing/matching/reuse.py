@@ -28,30 +28,38 @@ from .config import ScoringConfig
 from .records import Records
 from .scoring import score_pairs
 
-KEYS = ("record_key_l", "record_key_r")
-
 
 @dataclass(frozen=True)
 class PreviousMatch:
-    """Last run's scored pairs (before steward overrides; record keys instead of positions and
-    no pass mask), a fingerprint per record and the golden customers."""
+    """Last run's scored pairs (before steward overrides, without the pass mask; `left` and
+    `right` are rows of `fingerprints`), a fingerprint per record (record_key, fingerprint, in
+    record key order, as that run's records) and the golden customers."""
 
     pairs: pd.DataFrame
-    fingerprints: pd.DataFrame  # record_key, fingerprint
+    fingerprints: pd.DataFrame
     customers: pd.DataFrame
 
 
-def unchanged_records(
-    records: Records, fingerprints: np.ndarray, previous: PreviousMatch | None
-) -> np.ndarray:
-    """Mask of the records whose fingerprint is the same as in `previous`."""
+def previous_positions(records: Records, previous: PreviousMatch | None) -> np.ndarray:
+    """The position among `records` of each record of `previous` (-1: gone): the one string
+    lookup reuse needs."""
     if previous is None:
-        return np.zeros(len(records), dtype=bool)
-    old = pd.Series(
-        previous.fingerprints["fingerprint"].to_numpy(np.uint64),
-        index=previous.fingerprints["record_key"],
-    )
-    return old.reindex(pd.Index(records.frame["record_key"])).to_numpy() == fingerprints
+        return np.empty(0, dtype=np.int64)
+    return pd.Index(records.frame["record_key"]).get_indexer(previous.fingerprints["record_key"])
+
+
+def unchanged_records(
+    fingerprints: np.ndarray, previous: PreviousMatch | None, now: np.ndarray
+) -> np.ndarray:
+    """Mask of the records whose fingerprint is the same as in `previous`; `now` is
+    `previous_positions`."""
+    unchanged = np.zeros(len(fingerprints), dtype=bool)
+    if previous is None:
+        return unchanged
+    found = np.flatnonzero(now >= 0)
+    old = previous.fingerprints["fingerprint"].to_numpy(np.uint64)[found]
+    unchanged[now[found][old == fingerprints[now[found]]]] = True
+    return unchanged
 
 
 def carried_customers(
@@ -62,38 +70,31 @@ def carried_customers(
     record key."""
     if previous_id.empty or not unchanged.any():
         return pd.Series(dtype="str")
-    per_record = pd.DataFrame(
-        {
-            "cluster": cluster,
-            "previous_id": previous_id.reindex(pd.Index(record_key)).to_numpy(),
-            "unchanged": unchanged,
-        }
-    )
-    per_cluster = per_record.groupby("cluster").agg(
-        ids=("previous_id", "nunique"),
-        previous_id=("previous_id", "first"),
-        known=("previous_id", "count"),
-        size=("previous_id", "size"),
-        unchanged=("unchanged", "all"),
-    )
-    previous_size = previous_id.value_counts()
-    same = (
-        (per_cluster["ids"] == 1)
-        & (per_cluster["known"] == per_cluster["size"])
-        & per_cluster["unchanged"]
-        & (per_cluster["previous_id"].map(previous_size) == per_cluster["size"])
-    )
-    return per_cluster.loc[same, "previous_id"].astype("str")
+    code, ids = pd.factorize(previous_id)
+    previous_size = np.bincount(code, minlength=len(ids))
+    mine = previous_id.index.get_indexer(pd.Index(record_key))
+    mine = np.where(mine >= 0, code[mine], -1)  # previous customer of each record, -1: none
+    labels = int(cluster.max(initial=-1)) + 1
+    lowest = np.full(labels, len(ids), dtype=np.int64)
+    highest = np.full(labels, -1, dtype=np.int64)
+    np.minimum.at(lowest, cluster, mine)
+    np.maximum.at(highest, cluster, mine)
+    changed = np.bincount(cluster, weights=~unchanged, minlength=labels) > 0
+    size = np.bincount(cluster, minlength=labels)
+    one_customer = (lowest == highest) & (lowest >= 0)
+    same = one_customer & ~changed
+    same[same] = previous_size[lowest[same]] == size[same]
+    label = np.flatnonzero(same)
+    return pd.Series(ids.take(lowest[label]), index=label, dtype="str")
 
 
-def record_fingerprints(records: Records, source_hashes: pd.Series | None = None) -> np.ndarray:
-    """One hash per record: the hash of its source row when the caller has one (staging keeps
-    it, and a record's staged values follow from its source row alone), else a hash of its
-    values, which costs seconds at a million records."""
+def record_fingerprints(records: Records, source_hashes: np.ndarray | None = None) -> np.ndarray:
+    """One hash per record: the hash of its source row when the caller has one (per input
+    row, 0 when unknown: staging keeps it, and a record's staged values follow from its source
+    row alone), else a hash of its values, which costs seconds at a million records."""
     known = np.zeros(len(records), dtype=np.uint64)
     if source_hashes is not None:
-        keys = pd.Index(records.frame["record_key"])
-        known = source_hashes.reindex(keys).fillna(0).to_numpy(dtype=np.uint64)
+        known = np.asarray(source_hashes, dtype=np.uint64)[records.source_rows]
     missing = known == 0
     if missing.any():
         known[missing] = row_hashes(records.frame[missing])
@@ -106,14 +107,15 @@ def score_with_reuse(
     config: ScoringConfig,
     previous: PreviousMatch | None,
     unchanged: np.ndarray,
+    now: np.ndarray,
 ) -> tuple[pd.DataFrame, int]:
-    """Scored candidate pairs in candidate order, and how many were taken from `previous`."""
+    """Scored candidate pairs in candidate order, and how many were taken from `previous`
+    (`now`: `previous_positions`)."""
     if previous is None or previous.pairs.empty:
         return score_pairs(records, candidates, config), 0
     n = len(records)
-    key = pd.Index(records.frame["record_key"])
-    left = key.get_indexer(previous.pairs["record_key_l"])
-    right = key.get_indexer(previous.pairs["record_key_r"])
+    left = now[previous.pairs["left"].to_numpy()]
+    right = now[previous.pairs["right"].to_numpy()]
     usable = (left >= 0) & (right >= 0)
     usable[usable] = unchanged[left[usable]] & unchanged[right[usable]]
     kept = pd.Series(np.flatnonzero(usable), index=left[usable] * n + right[usable])
@@ -121,7 +123,7 @@ def score_with_reuse(
     row = kept.reindex(candidate_code).to_numpy()
     reused = ~np.isnan(row)
     fresh = score_pairs(records, _subset(candidates, ~reused), config)
-    taken = previous.pairs.iloc[row[reused].astype(np.int64)].drop(columns=list(KEYS))
+    taken = previous.pairs.iloc[row[reused].astype(np.int64)]
     taken = taken.assign(
         left=candidates.left[reused],
         right=candidates.right[reused],
@@ -136,12 +138,8 @@ def to_keep(
     records: Records, scored: pd.DataFrame, fingerprints: np.ndarray, customers: pd.DataFrame
 ) -> PreviousMatch:
     """What the next run may reuse from this one."""
-    record_key = records.frame["record_key"].array
-    pairs = scored.drop(columns=["left", "right", "passes"])
-    pairs.insert(0, KEYS[0], record_key.take(scored["left"].to_numpy()))
-    pairs.insert(1, KEYS[1], record_key.take(scored["right"].to_numpy()))
     return PreviousMatch(
-        pairs=pairs,
+        pairs=scored.drop(columns=["passes"]),
         fingerprints=pd.DataFrame(
             {"record_key": records.frame["record_key"], "fingerprint": fingerprints}
         ),

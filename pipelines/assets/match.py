@@ -17,7 +17,8 @@ from cleansing.matching import (
 )
 from cleansing.matching.ids import moved_records
 from cleansing.matching.overrides import OVERRIDES_ENV
-from pipelines.assets.stage import HASH, held_companies, source_hashes
+from cleansing.unify import source_map
+from pipelines.assets.stage import HASH, held_companies
 from pipelines.metadata import preview
 from pipelines.night_store import NightStore
 from pipelines.resources import REPO_ROOT, NightResource, SourcesResource, WarehouseResource
@@ -81,8 +82,9 @@ def previous_match(store: NightStore) -> PreviousMatch | None:
     group_name="match",
     kinds={"rapidfuzz"},
     description="Blocking, scoring and clustering of every company record held (名寄せ); "
-    "each merge carries its reason, borderline pairs go to review. An incremental night "
-    "re-scores only pairs with a new or changed record.",
+    "each merge carries its reason, borderline pairs go to review; the crosswalk carries each "
+    "record's own spelling and corporate number. An incremental night re-scores only pairs "
+    "with a new or changed record.",
 )
 def company_matches(
     context: dg.AssetExecutionContext,
@@ -100,13 +102,14 @@ def company_matches(
         previous_map=previous_map,
         overrides=overrides,
         previous=previous_match(store) if incremental else None,
-        source_hashes=source_hashes(companies),
+        source_hashes=companies[HASH].to_numpy(np.uint64),
     )
     store.replace(SCORES_KEY, result.kept.pairs)
     store.replace(FINGERPRINTS_KEY, result.kept.fingerprints)
     store.replace(CUSTOMERS_KEY, result.kept.customers)
     store.replace(MOVED_KEY, moved_records(previous_map, result.crosswalk))
-    result = dataclasses.replace(result, kept=None)
+    crosswalk = source_map(result.crosswalk, companies, result.source_rows)
+    result = dataclasses.replace(result, kept=None, crosswalk=crosswalk)
     metadata: dict[str, object] = {f"matching/{k}": v for k, v in result.stats.items()}
     metadata["dagster/row_count"] = len(result.crosswalk)
     metadata["steward_overrides"] = str(path) if path else "none"

@@ -185,12 +185,6 @@ def held_companies(store: NightStore, sources: list[str]) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-def source_hashes(companies: pd.DataFrame) -> pd.Series:
-    """The source row hash of each held company record, by record key."""
-    keys = companies["source"].astype("str") + ":" + companies["source_id"].astype("str")
-    return pd.Series(companies[HASH].to_numpy(np.uint64), index=keys)
-
-
 # The fact columns dormancy reads, besides the company link.
 DORMANCY_COLUMNS = {
     "transactions": ["transaction_date", "amount"],

@@ -9,8 +9,7 @@ import dagster as dg
 import pandas as pd
 
 from cleansing.matching import MatchResult
-from cleansing.unify import attach_customers, source_map
-from pipelines.assets.stage import HASH, held_companies
+from cleansing.unify import attach_customers
 from pipelines.metadata import selected_outputs
 from pipelines.resources import NightResource, SourcesResource, WarehouseResource
 
@@ -66,8 +65,7 @@ def unify_customers(
     staging_quarantine: pd.DataFrame,
 ):
     store, _ = night.open(context.run_id, sources, warehouse)
-    companies = held_companies(store, list(sources.load())).drop(columns=[HASH])
-    crosswalk = source_map(company_matches.crosswalk, companies)
+    crosswalk = company_matches.crosswalk
     store.set_value("unify", "done")
     outputs = {"customers": company_matches.customers, "customer_source_map": crosswalk}
     staged = {
