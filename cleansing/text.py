@@ -219,3 +219,14 @@ def to_katakana_series(values: pd.Series) -> pd.Series:
 def kana_keys(values: pd.Series) -> pd.Series:
     """Vectorised `kana_key`."""
     return _map_strings(values, kana_key)
+
+
+def texts_in(values: pd.Series | pd.Index, wanted: pd.Series | pd.Index) -> np.ndarray:
+    """Mask of `values` found in `wanted`, compared as text through Arrow: pandas' isin
+    hashes a large `wanted` as Python objects (2.4 s for 512k ids, against 0.1 s)."""
+    mask = pc.is_in(_arrow_text(values), value_set=_arrow_text(wanted))
+    return mask.to_numpy(zero_copy_only=False)
+
+
+def _arrow_text(values: pd.Series | pd.Index) -> pa.Array:
+    return pa.array(pd.Series(values, copy=False).astype("str").array).cast(pa.large_string())

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from cleansing.text import texts_in
+
 from .blocking import PASSES, describe_passes, generate_candidates
 from .clustering import Edges, cluster_records
 from .config import MatchConfig
@@ -162,7 +164,7 @@ def match_companies(
         carried = carried_customers(frame["record_key"], cluster, unchanged, previous_id)
     rebuilt = ~pd.Index(cluster).isin(carried.index)
     if not carried.empty:  # the other clusters' ids need only their own records' previous rows
-        previous_map = previous_map[previous_id.index.isin(frame["record_key"][rebuilt])]
+        previous_map = previous_map[texts_in(previous_id.index, frame["record_key"][rebuilt])]
     ids, merged_ids = assign_customer_ids(
         pd.DataFrame({"record_key": frame["record_key"], "cluster": cluster})[rebuilt],
         previous_map,
@@ -227,7 +229,7 @@ def _carried_rows(previous: PreviousMatch | None, carried: pd.Series) -> pd.Data
     """The previous golden records of the customers carried over unchanged."""
     if previous is None or carried.empty:
         return pd.DataFrame(columns=list(CUSTOMER_COLUMNS))
-    rows = previous.customers[previous.customers["customer_id"].isin(carried)]
+    rows = previous.customers[texts_in(previous.customers["customer_id"], carried)]
     return rows.loc[:, list(CUSTOMER_COLUMNS)]
 
 

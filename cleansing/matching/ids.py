@@ -16,6 +16,8 @@ import hashlib
 import numpy as np
 import pandas as pd
 
+from cleansing.text import texts_in
+
 MERGED_COLUMNS = ("retired_id", "surviving_id")
 
 
@@ -106,7 +108,7 @@ def _fresh_ids(first_key: pd.Series, taken: pd.Series) -> pd.Series:
         order = np.lexsort((np.arange(len(keys)), salt))
         clash = np.zeros(len(keys), dtype=bool)
         clash[order] = pd.Series(ids[order]).duplicated().to_numpy()
-        clash |= pd.Series(ids).isin(taken).to_numpy()
+        clash |= texts_in(pd.Series(ids, dtype="str"), taken)
         if not clash.any():
             return pd.Series(ids, index=keys.index, dtype="str").sort_index()
         salt[clash] += 1
