@@ -13,6 +13,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import dagster as dg
+import duckdb
 from sqlalchemy.engine import Engine
 
 from connectors import SourceConfig, load_sources
@@ -81,6 +82,7 @@ class NightResource(dg.ConfigurableResource):
             str(Path(sources.data_dir).resolve()),
             warehouse.url,
             schema_signature(),
+            f"duckdb {duckdb.__version__}",  # its row hash may change between versions
         )
         store = NightStore(state_root(Path(sources.data_dir)) / "_night", run_id, fingerprint)
         previous = store.has_committed_night()

@@ -4,7 +4,9 @@ A full night stages every row. An incremental night stages only the rows it has 
 rows of an incomplete read (SQL above its mark; nothing for an unchanged file), and, in a
 complete read, rows whose hash is not among the hashes of the rows held from earlier nights (an
 edited row is a new row, and its old version is gone). Every staged and quarantined row is held
-in the night store with its raw row's hash, so the next night can tell what changed.
+in the night store with its raw row's hash, so the next night can tell what changed. The hash
+covers the row's values, not its place in the file: a re-sorted export stages nothing again (a
+held quarantine row keeps the location it had when it was first seen).
 
 The outputs are this night's rows: all rows in a full night, the new ones in an incremental
 night. `source_inventory` counts the rows processed, so row conservation holds per night.
@@ -22,7 +24,7 @@ from cleansing.schema import ENTITIES
 from cleansing.staging import empty_staged, stage_entity_rows
 from cleansing.unify import crosswalk_rows_of_source
 from connectors import ReadResult
-from connectors.base import empty_rejects
+from connectors.base import ROW_REF, empty_rejects
 from pipelines.assets.extract import raw_asset_key
 from pipelines.metadata import selected_outputs
 from pipelines.night_store import NightStore
@@ -76,7 +78,12 @@ def stage_night(
     """Stage what is new in `result` and update the rows held in `store`."""
     raw, rejects = result.rows, result.rejects
     hashed = result.complete and not result.appends_only
-    hashes = row_hashes(raw) if hashed else np.zeros(len(raw), np.uint64)
+    # The row's values, not where it sits: a re-sorted export is the same rows
+    hashes = (
+        row_hashes(raw.drop(columns=[ROW_REF], errors="ignore"))
+        if hashed
+        else np.zeros(len(raw), np.uint64)
+    )
     reject_hashes = _reject_hashes(rejects)
     has_held = incremental and store.value(held_count_key(source, entity)) is not None
     if has_held and result.complete:

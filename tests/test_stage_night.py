@@ -1,0 +1,51 @@
+"""An incremental night stages only rows it has not seen, whatever their place in the file."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+
+from connectors import ReadResult
+from connectors.base import ROW_REF, empty_rejects
+from pipelines.assets.stage import stage_night
+from pipelines.night_store import NightStore, state_fingerprint
+
+FINGERPRINT = state_fingerprint("sources.yaml text", "/data", "duckdb:///w.duckdb")
+TODAY = dt.date(2026, 11, 24)
+
+
+def export(*rows: tuple[str, str]) -> ReadResult:
+    """A CRM companies export whose rows sit at rows 2.. of companies.csv, in this order."""
+    ids, names = zip(*rows, strict=True)
+    frame = pd.DataFrame(
+        {
+            "source_id": pd.array(ids, dtype="str"),
+            "name": pd.array(names, dtype="str"),
+            ROW_REF: pd.array([f"companies.csv:{i + 2}" for i in range(len(rows))], dtype="str"),
+        }
+    )
+    return ReadResult(rows=frame, rejects=empty_rejects())
+
+
+def night(root: Path, run: str, result: ReadResult, incremental: bool):
+    store = NightStore(root, run, FINGERPRINT)
+    staged = stage_night("crm", "companies", result, TODAY, store, incremental)
+    for step in ("stage", "match", "unify"):
+        store.set_value(step, "done")
+    assert store.commit()
+    return staged
+
+
+def test_a_resorted_export_stages_nothing_and_an_edit_is_one_row_gone_one_new(tmp_path: Path):
+    first = night(tmp_path, "run-1", export(("A1", "山田商事"), ("A2", "丸の内物産")), False)
+    assert first.staged["source_id"].tolist() == ["A1", "A2"] and first.rows_held == 2
+
+    resorted = night(tmp_path, "run-2", export(("A2", "丸の内物産"), ("A1", "山田商事")), True)
+    assert resorted.staged.empty and resorted.removed.empty and resorted.rows_held == 2
+
+    edited = night(tmp_path, "run-3", export(("A2", "丸の内物産㈱"), ("A1", "山田商事")), True)
+    assert edited.staged["source_id"].tolist() == ["A2"]
+    assert edited.staged["name_raw"].tolist() == ["丸の内物産㈱"]
+    assert edited.removed["source_id"].tolist() == ["A2"] and edited.rows_held == 2
