@@ -64,6 +64,8 @@ class NightChanges:
     - quarantine: the rows quarantined this night;
     - processed: (source, entity, source_id) of every row processed this night, whose earlier
       quarantine rows, if any, are replaced by this night's outcome;
+    - crosswalk: customer_source_map rows replacing those of the same (source, source_id):
+      the records of every customer worked out this night (the others are as published);
     - moved: (source, source_id, customer_id) of company records now in another customer,
       whose earlier facts follow them;
     - removed: (source, entity, source_id) of rows their source no longer has, deleted first.
@@ -72,6 +74,7 @@ class NightChanges:
     facts: dict[str, pd.DataFrame]
     quarantine: pd.DataFrame
     processed: pd.DataFrame
+    crosswalk: pd.DataFrame
     moved: pd.DataFrame
     removed: pd.DataFrame
 
@@ -130,9 +133,13 @@ def _apply_changes(conn: Connection, changes: NightChanges) -> dict[str, int]:
     for name in FACT_TABLES:
         gone = removed.loc[removed["entity"] == name, ["source", "source_id"]]
         _delete_matching(conn, TABLES[name], gone)
-    for name, frame in changes.facts.items():
+    gone_companies = removed.loc[removed["entity"] == "companies", ["source", "source_id"]]
+    for name, frame, gone in (
+        *((name, frame, None) for name, frame in changes.facts.items()),
+        ("customer_source_map", changes.crosswalk, gone_companies),
+    ):
         table = TABLES[name]
-        _delete_matching(conn, table, frame[["source", "source_id"]])
+        _delete_matching(conn, table, pd.concat([gone, frame[["source", "source_id"]]]))
         data = to_arrow(frame, table)
         bulk_load(conn, name, data, fresh=False)
         counts[name] = data.num_rows

@@ -95,7 +95,9 @@ class MatchResult:
       overrides applied, steward_must_link_cut the must-links the guard had to refuse;
       pairs_reused counts the pairs whose score was taken from `previous_scores`;
     - kept: this run's scores, record fingerprints and customers, for the next run to reuse;
-    - source_rows: the row of the input frame each crosswalk row came from.
+    - source_rows: the row of the input frame each crosswalk row came from;
+    - rebuilt: per crosswalk row, whether its customer was worked out this run (False: carried
+      over unchanged from `previous`, crosswalk row included).
     """
 
     pairs: pd.DataFrame
@@ -107,6 +109,7 @@ class MatchResult:
     stats: dict[str, int]
     kept: PreviousMatch | None
     source_rows: np.ndarray
+    rebuilt: np.ndarray
 
 
 def match_companies(
@@ -222,6 +225,7 @@ def match_companies(
         stats=stats,
         kept=to_keep(records, computed, fingerprints, customers),
         source_rows=records.source_rows,
+        rebuilt=rebuilt,
     )
 
 

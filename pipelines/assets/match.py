@@ -30,6 +30,7 @@ SCORES_KEY = "match/scores"
 FINGERPRINTS_KEY = "match/fingerprints"
 CUSTOMERS_KEY = "match/customers"
 MOVED_KEY = "match/moved"  # records now in another customer than published, for publish
+REBUILT_KEY = "match/rebuilt"  # crosswalk rows of the customers worked out tonight, for publish
 
 
 def steward_overrides() -> tuple[Overrides, Path | None]:
@@ -109,6 +110,7 @@ def company_matches(
     store.replace(CUSTOMERS_KEY, result.kept.customers)
     store.replace(MOVED_KEY, moved_records(previous_map, result.crosswalk))
     crosswalk = source_map(result.crosswalk, companies, result.source_rows)
+    store.replace(REBUILT_KEY, crosswalk[result.rebuilt])
     result = dataclasses.replace(result, kept=None, crosswalk=crosswalk)
     metadata: dict[str, object] = {f"matching/{k}": v for k, v in result.stats.items()}
     metadata["dagster/row_count"] = len(result.crosswalk)

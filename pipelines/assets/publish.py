@@ -4,7 +4,7 @@ import dagster as dg
 import pandas as pd
 import sqlalchemy as sa
 
-from pipelines.assets.match import MOVED_KEY
+from pipelines.assets.match import MOVED_KEY, REBUILT_KEY
 from pipelines.assets.stage import REMOVED_KEY
 from pipelines.night_store import NightStore
 from pipelines.resources import NightResource, SourcesResource, WarehouseResource
@@ -34,7 +34,7 @@ def match_review(company_matches) -> pd.DataFrame:
 
 
 # Tables an incremental night changes row by row instead of replacing.
-INCREMENTAL_TABLES = {*FACT_TABLES, "quarantine"}
+INCREMENTAL_TABLES = {*FACT_TABLES, "quarantine", "customer_source_map"}
 
 
 def night_changes(
@@ -42,9 +42,10 @@ def night_changes(
     inputs: dict[str, pd.DataFrame],
     staged_companies: pd.DataFrame,
 ) -> NightChanges:
-    """This night's fact and quarantine rows, the rows it processed, the company records
-    whose customer changed since the published crosswalk (found by the match step), and the
-    rows gone from sources (found by staging)."""
+    """This night's fact and quarantine rows, the rows it processed, the crosswalk rows of the
+    customers worked out tonight and the company records whose customer changed since the
+    published crosswalk (both found by the match step), and the rows gone from sources (found
+    by staging)."""
     facts = {t: inputs[TABLE_INPUTS[t]] for t in FACT_TABLES}
     quarantine = inputs["quarantine"]
     processed = pd.concat(
@@ -59,6 +60,7 @@ def night_changes(
         facts=facts,
         quarantine=quarantine,
         processed=processed,
+        crosswalk=store.read(REBUILT_KEY),
         moved=store.read(MOVED_KEY),
         removed=store.read(REMOVED_KEY),
     )
@@ -98,8 +100,9 @@ def publish_warehouse(
     **inputs,
 ):
     """Publishes the selected tables (all of them in the nightly job) in one transaction, then
-    commits the night's state. An incremental night replaces the small tables and adds this
-    night's rows to the fact tables and the quarantine."""
+    commits the night's state. An incremental night replaces the customers (every tier is
+    judged again), the review and the run date's history, adds this night's rows to the fact
+    tables and the quarantine, and replaces the crosswalk rows of the customers it rebuilt."""
     store, incremental = night.open(context.run_id, sources, warehouse)
     selected = {key.path[-1] for key in context.selected_asset_keys}
     whole_night = selected >= INCREMENTAL_TABLES
