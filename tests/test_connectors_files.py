@@ -98,6 +98,103 @@ def test_shift_jis_is_read_as_cp932(tmp_path: Path) -> None:
     assert rows.loc[0, "product"] == "髙品質ボルト①"
 
 
+def read_bytes(tmp_path: Path, data: bytes, encoding: str = "utf-8") -> tuple[list, list]:
+    """read_csv_file's rows and rejects as plain lists, for exact comparison."""
+    (tmp_path / "e.csv").write_bytes(data)
+    frame, rejects = read_csv_file(tmp_path / "e.csv", encoding)
+    assert all(dtype == "str" for dtype in frame.dtypes)
+    return frame.values.tolist(), rejects.values.tolist()
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_csv_row_numbers_count_records(tmp_path: Path, newline: str) -> None:
+    """A quoted line break stays in its cell and its record; a blank line has a number but is
+    no row; a row of empty cells is a row; the last line needs no line break."""
+    lines = ["id,memo,amount", '001,"line one', 'line two, with comma",100', "", "002,,", ",,"]
+    rows, rejects = read_bytes(tmp_path, (newline.join(lines) + newline + "003,x,3").encode())
+    assert rows == [
+        ["001", f"line one{newline}line two, with comma", "100", "e.csv:2"],
+        ["002", "", "", "e.csv:4"],
+        ["", "", "", "e.csv:5"],
+        ["003", "x", "3", "e.csv:6"],
+    ]
+    assert rejects == []
+
+
+def test_csv_short_and_long_rows_are_rejected_with_their_fields(tmp_path: Path) -> None:
+    text = 'a,b,c\n1,2,3\n4,5\n\n6,7,8,9\n"x\ny",8,"9,0",10\n10,11,12\n'
+    rows, rejects = read_bytes(tmp_path, text.encode())
+    assert rows == [["1", "2", "3", "e.csv:2"], ["10", "11", "12", "e.csv:7"]]
+    assert rejects == [
+        ["e.csv:3", "row_field_count", "2 fields where the header has 3", ["4", "5"]],
+        ["e.csv:5", "row_field_count", "4 fields where the header has 3", ["6", "7", "8", "9"]],
+        [
+            "e.csv:6",
+            "row_field_count",
+            "4 fields where the header has 3",
+            ["x\ny", "8", "9,0", "10"],
+        ],
+    ]
+
+
+def test_tab_delimited_csv_keeps_repeated_header_names(tmp_path: Path) -> None:
+    text = " コード \t名前\t名前\r\n001\t山田\t\r\n002\t\t鈴木, 一郎\r\n"
+    (tmp_path / "t.csv").write_bytes(text.encode("utf-8-sig"))
+    frame, rejects = read_csv_file(tmp_path / "t.csv", "utf-8-sig")
+    assert list(frame.columns) == ["コード", "名前", "名前", "row_ref"]
+    assert frame.values.tolist() == [
+        ["001", "山田", "", "t.csv:2"],
+        ["002", "", "鈴木, 一郎", "t.csv:3"],
+    ]
+    assert rejects.empty
+
+
+def test_cp932_line_with_a_broken_byte_is_quarantined(tmp_path: Path) -> None:
+    data = "コード,名前\r\n001,山田\r\n".encode("cp932") + b"002,\x85\x40"
+    data += "商事\r\n003,髙橋①\r\n".encode("cp932")
+    rows, rejects = read_bytes(tmp_path, data, "cp932")
+    assert rows == [["001", "山田", "e.csv:2"], ["003", "髙橋①", "e.csv:4"]]
+    assert rejects == [
+        ["e.csv:3", "encoding_invalid", "bytes not valid cp932", ["002", "\ufffd@商事"]]
+    ]
+
+
+def test_single_column_csv_skips_blank_lines(tmp_path: Path) -> None:
+    rows, rejects = read_bytes(tmp_path, b"id\n001\n\n\r\n002\n\n")
+    assert rows == [["001", "e.csv:2"], ["002", "e.csv:5"]]
+    assert rejects == []
+
+
+def test_csv_blank_line_in_a_quoted_cell_and_an_unclosed_quote(tmp_path: Path) -> None:
+    text = 'a,b,c\n1,"x\n\ny",3\n\n4,5,6\n7,"open\n\n'
+    rows, rejects = read_bytes(tmp_path, text.encode())
+    assert rows == [["1", "x\n\ny", "3", "e.csv:2"], ["4", "5", "6", "e.csv:4"]]
+    assert rejects == [
+        ["e.csv:5", "row_field_count", "2 fields where the header has 3", ["7", "open\n\n"]]
+    ]
+
+
+def test_csv_carriage_returns_as_csv_reader_reads_them(tmp_path: Path) -> None:
+    """CR CR LF is one line break, a CR inside quotes is text; a CR alone ends no line."""
+    rows, _ = read_bytes(tmp_path, b'a,b\r\r\n1,"x\ry"\r\r\n3,4')
+    assert rows == [["1", "x\ry", "e.csv:2"], ["3", "4", "e.csv:3"]]
+    with pytest.raises(ConnectorError, match=r"e\.csv: cannot parse CSV: new-line character"):
+        read_bytes(tmp_path, b"a,b\n1,2\r3,4\n")
+
+
+@pytest.mark.parametrize("data", [b"", "\ufeff".encode(), b"\na,b\n1,2\n"])
+def test_csv_without_header_row_is_named(tmp_path: Path, data: bytes) -> None:
+    with pytest.raises(ConnectorError, match=r"e\.csv: empty file \(no header row\)"):
+        read_bytes(tmp_path, data, "utf-8-sig")
+
+
+def test_csv_cell_over_the_field_size_limit_is_an_error(tmp_path: Path) -> None:
+    """Mostly an unclosed quote that swallowed the rest of the file."""
+    data = b'a,b\n1,"' + b"x" * 131_073 + b'"\n'
+    with pytest.raises(ConnectorError, match=r"e\.csv: cannot parse CSV: field larger"):
+        read_bytes(tmp_path, data)
+
+
 HEADER = ["No", "会社名", "電話番号", "訪問日", "見込金額"]
 VISITS = [
     [1, "㈱山田商事", "03-1111-2222", dt.date(2025, 4, 1), "１，２００，０００"],
