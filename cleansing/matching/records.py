@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from cleansing.schema import STAGED_COLUMNS
 from cleansing.text import kana_keys
@@ -86,14 +88,13 @@ def prepare_records(companies: pd.DataFrame) -> Records:
         kana_keys(frame["name_key"].where(frame["name_is_reading"]))
     )
     frame.insert(2, "record_key", frame["source"] + ":" + frame["source_id"])
-    duplicated = frame["record_key"].duplicated()
-    if duplicated.any():
-        raise ValueError(
-            f"duplicate (source, source_id): {frame['record_key'][duplicated].head().tolist()}"
-        )
     frame = frame.reset_index(drop=True).sort_values("record_key")
     source_rows = frame.index.to_numpy()
     frame = frame.reset_index(drop=True)
+    key = pa.array(frame["record_key"].array)
+    repeated = np.flatnonzero(pc.equal(key[1:], key[:-1]).to_numpy(zero_copy_only=False))
+    if len(repeated):  # sorted: copies sit side by side
+        raise ValueError(f"duplicate (source, source_id): {key.take(repeated[:5]).to_pylist()}")
 
     codes: dict[str, np.ndarray] = {}
     values: dict[str, np.ndarray] = {}
