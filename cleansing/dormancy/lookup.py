@@ -33,9 +33,12 @@ def pick(
 
 def positions(ids: pd.Index, values: pd.Series) -> np.ndarray:
     """Row position of each value in `ids`, -1 where absent. A categorical is looked up by its
-    categories, without factorising its values again."""
+    categories, without factorising its values again; over `ids` themselves, its codes are the
+    positions."""
     if isinstance(values.dtype, pd.CategoricalDtype):
         codes, distinct = values.cat.codes.to_numpy(), values.cat.categories
+        if distinct.equals(ids):
+            return codes.astype(np.int64)
     else:
         codes, distinct = pd.factorize(values)
     return np.append(ids.get_indexer(distinct), -1)[codes]

@@ -64,7 +64,8 @@ def customer_dormancy(
     }
     store, incremental = night.open(context.run_id, sources, warehouse)
     if incremental:  # tonight's facts are only the new ones: take every fact held
-        facts = held_facts(store, list(sources.load()), customer_source_map)
+        ids = pd.Index(customers["customer_id"])
+        facts = held_facts(store, list(sources.load()), customer_source_map, ids)
     dormancy = compute_dormancy(
         customers, facts["transactions"], facts["deals"], facts["activities"], as_of, rules
     )

@@ -201,14 +201,14 @@ DORMANCY_COLUMNS = {
 
 
 def held_facts(
-    store: NightStore, sources: list[str], crosswalk: pd.DataFrame
+    store: NightStore, sources: list[str], crosswalk: pd.DataFrame, customer_ids: pd.Index
 ) -> dict[str, pd.DataFrame]:
     """Every fact row held, per entity, with the columns dormancy reads and its customer_id
     (null for a company the crosswalk does not know: dormancy counts no customer's rows), a
-    categorical over the crosswalk's customers: 10M rows share ~500k ids, and dormancy then
-    looks up each id once instead of once per row."""
-    customer_code, customer_id = pd.factorize(crosswalk["customer_id"])
-    dtype = pd.CategoricalDtype(customer_id)
+    categorical over `customer_ids` (the customers' order): 10M rows share ~500k ids, and
+    dormancy then takes each row's customer from its code instead of looking its id up."""
+    customer_code = customer_ids.get_indexer(crosswalk["customer_id"])
+    dtype = pd.CategoricalDtype(customer_ids)
     facts = {}
     for entity, read in DORMANCY_COLUMNS.items():
         parts = []
