@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from cleansing.delta import row_hashes
+from cleansing.text import text_positions
 
 from .blocking import Candidates
 from .config import ScoringConfig
@@ -45,7 +46,7 @@ def previous_positions(records: Records, previous: PreviousMatch | None) -> np.n
     lookup reuse needs."""
     if previous is None:
         return np.empty(0, dtype=np.int64)
-    return pd.Index(records.frame["record_key"]).get_indexer(previous.fingerprints["record_key"])
+    return text_positions(previous.fingerprints["record_key"], records.frame["record_key"])
 
 
 def unchanged_records(
@@ -72,7 +73,7 @@ def carried_customers(
         return pd.Series(dtype="str")
     code, ids = pd.factorize(previous_id)
     previous_size = np.bincount(code, minlength=len(ids))
-    mine = previous_id.index.get_indexer(pd.Index(record_key))
+    mine = text_positions(record_key, previous_id.index)
     mine = np.where(mine >= 0, code[mine], -1)  # previous customer of each record, -1: none
     labels = int(cluster.max(initial=-1)) + 1
     lowest = np.full(labels, len(ids), dtype=np.int64)

@@ -22,6 +22,7 @@ import pandas as pd
 from cleansing.delta import is_known, row_hashes
 from cleansing.schema import ENTITIES
 from cleansing.staging import empty_staged, stage_entity_rows
+from cleansing.text import text_positions
 from cleansing.unify import crosswalk_rows_of_source
 from connectors import ReadResult
 from connectors.base import ROW_REF, empty_rejects
@@ -207,7 +208,7 @@ def held_facts(
     (null for a company the crosswalk does not know: dormancy counts no customer's rows), a
     categorical over `customer_ids` (the customers' order): 10M rows share ~500k ids, and
     dormancy then takes each row's customer from its code instead of looking its id up."""
-    customer_code = customer_ids.get_indexer(crosswalk["customer_id"])
+    customer_code = text_positions(crosswalk["customer_id"], customer_ids)
     dtype = pd.CategoricalDtype(customer_ids)
     facts = {}
     for entity, read in DORMANCY_COLUMNS.items():
