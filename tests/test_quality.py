@@ -10,6 +10,7 @@ from collections.abc import Callable
 import pandas as pd
 import pytest
 
+from cleansing.corporate_number import check_digit
 from cleansing.matching import CUSTOMER_COLUMNS
 from cleansing.quality import SUITES, GroupOutcome, run_facts, run_suite
 from cleansing.quality.views import with_expected_corporate_number
@@ -299,6 +300,15 @@ def test_expected_corporate_number_recomputes_the_leading_check_digit() -> None:
     expected = with_expected_corporate_number(frame)["corporate_number_expected"]
     assert expected.tolist()[:2] == ["7123456789012", "7123456789012"]
     assert expected[2:].isna().all()
+
+
+def test_expected_corporate_number_agrees_with_the_check_digit_of_every_number() -> None:
+    bases = [f"{n:012d}" for n in range(0, 10**12, 10**12 // 997)]
+    numbers = [f"{d}{base}" for d in range(10) for base in bases]
+    frame = pd.DataFrame({"corporate_number": numbers}, index=range(5, 5 + len(numbers)))
+    expected = with_expected_corporate_number(frame)["corporate_number_expected"]
+    assert expected.tolist() == [f"{check_digit(n[1:])}{n[1:]}" for n in numbers]
+    assert expected.index.equals(frame.index)
 
 
 def test_run_facts_band_and_end_of_today() -> None:
