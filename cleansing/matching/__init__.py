@@ -97,7 +97,8 @@ class MatchResult:
     - kept: this run's scores, record fingerprints and customers, for the next run to reuse;
     - source_rows: the row of the input frame each crosswalk row came from;
     - rebuilt: per crosswalk row, whether its customer was worked out this run (False: carried
-      over unchanged from `previous`, crosswalk row included).
+      over unchanged from `previous`; its crosswalk row is then unchanged too, unless a steward
+      override added or dropped since changed a decision inside the customer).
     """
 
     pairs: pd.DataFrame

@@ -1,6 +1,7 @@
 """Group "match": candidate pairs, scores, decisions and clusters over staged companies."""
 
 import dataclasses
+import hashlib
 import os
 from pathlib import Path
 
@@ -31,6 +32,7 @@ FINGERPRINTS_KEY = "match/fingerprints"
 CUSTOMERS_KEY = "match/customers"
 MOVED_KEY = "match/moved"  # records now in another customer than published, for publish
 REBUILT_KEY = "match/rebuilt"  # crosswalk rows of the customers worked out tonight, for publish
+OVERRIDES_KEY = "match/overrides"  # digest of the steward overrides the night applied
 
 
 def steward_overrides() -> tuple[Overrides, Path | None]:
@@ -110,7 +112,12 @@ def company_matches(
     store.replace(CUSTOMERS_KEY, result.kept.customers)
     store.replace(MOVED_KEY, moved_records(previous_map, result.crosswalk))
     crosswalk = source_map(result.crosswalk, companies, result.source_rows)
-    store.replace(REBUILT_KEY, crosswalk[result.rebuilt])
+    # A carried customer's crosswalk rows are as published unless an override changed the
+    # decision, and so the reason, of a pair inside it: then every row is republished.
+    digest = hashlib.sha256(overrides.model_dump_json().encode()).hexdigest()
+    same_overrides = incremental and store.value(OVERRIDES_KEY) == digest
+    store.set_value(OVERRIDES_KEY, digest)
+    store.replace(REBUILT_KEY, crosswalk[result.rebuilt] if same_overrides else crosswalk)
     result = dataclasses.replace(result, kept=None, crosswalk=crosswalk)
     metadata: dict[str, object] = {f"matching/{k}": v for k, v in result.stats.items()}
     metadata["dagster/row_count"] = len(result.crosswalk)

@@ -4,11 +4,14 @@ the same customers, ids, tiers, facts and quarantine (issue 9's proof, at 10k re
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import dagster as dg
 import pandas as pd
 import pytest
+import yaml
 
+from cleansing.matching.overrides import OVERRIDES_ENV
 from sampledata import generate
 from sampledata.changes import apply_changes
 from tests.integration.harness import AS_OF, build_defs, read_tables, run_nightly
@@ -100,3 +103,48 @@ def test_untouched_customers_keep_their_ids(nights: dict) -> None:
     moved = (before[kept] != after[kept]).sum()
     assert moved <= 0.001 * len(kept)  # only records merged by the changes may move
     assert len(after) > len(before)  # the new records are there
+
+
+def test_an_override_added_inside_a_carried_customer_republishes_its_crosswalk_rows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The customer keeps its records and id (it is carried), but its pair's reason becomes the
+    steward's: the incremental night must publish what a full night publishes."""
+    overrides = tmp_path / "overrides.yaml"
+    overrides.write_text("must_link: []\ncannot_link: []\n", encoding="utf-8")
+    monkeypatch.setenv(OVERRIDES_ENV, str(overrides))
+    sample = tmp_path / "sample"
+    generate(sample, n_companies=300, seed=3, as_of=AS_OF)
+    instance = dg.DagsterInstance.ephemeral()
+    defs = build_defs(sample, tmp_path / "incremental")
+    assert run_nightly(defs, instance=instance).success
+    crosswalk = read_tables(tmp_path / "incremental", "customer_source_map")["customer_source_map"]
+    pairs = crosswalk[crosswalk.groupby("customer_id")["source"].transform("size") == 2]
+    pair = pairs[pairs["match_reason"] != "singleton"].sort_values(["customer_id", "source_id"])
+    left, right = (pair.iloc[i][["source", "source_id"]].to_dict() for i in (0, 1))
+    overrides.write_text(
+        yaml.safe_dump({"must_link": [{"left": left, "right": right}], "cannot_link": []}),
+        encoding="utf-8",
+    )
+    shutil.copytree(
+        tmp_path / "incremental", tmp_path / "full", ignore=shutil.ignore_patterns("storage")
+    )
+    shutil.copytree(sample, tmp_path / "full-sample", ignore=shutil.ignore_patterns(".state"))
+    incremental = run_nightly(defs, instance=instance)
+    full = run_nightly(
+        build_defs(tmp_path / "full-sample", tmp_path / "full"),
+        instance=dg.DagsterInstance.ephemeral(),
+        night_mode="full",
+    )
+    assert incremental.success and full.success
+    assert metadata(incremental, "company_matches")["matching/customers_carried"] > 0
+    keys = TABLE_KEYS["customer_source_map"]
+    tables = {
+        name: sorted_table(
+            read_tables(tmp_path / name, "customer_source_map")["customer_source_map"], keys
+        )
+        for name in ("incremental", "full")
+    }
+    linked = tables["full"]["source_id"].isin([left["source_id"], right["source_id"]])
+    assert tables["full"].loc[linked, "match_reason"].str.startswith("steward").any()
+    pd.testing.assert_frame_equal(tables["incremental"], tables["full"])
