@@ -20,7 +20,10 @@ def source_map(
     `source_rows` is the row of `staged_companies` each crosswalk row came from (the matcher's
     `MatchResult.source_rows`), so no join on keys is needed."""
     taken = staged_companies.take(source_rows)
-    same = taken["source_id"].astype("str").to_numpy() == crosswalk["source_id"].astype("str")
+    same = [
+        taken[key].astype("str").to_numpy() == crosswalk[key].astype("str").to_numpy()
+        for key in ("source", "source_id")
+    ]
     if not np.all(same):
         raise ValueError("source_rows do not point at the crosswalk's records")
     details = taken[MAP_DETAIL_COLUMNS].reset_index(drop=True)
@@ -71,7 +74,7 @@ def crosswalk_rows_of_source(
     codes = pa.array(crosswalk["source_id"].iloc[mine].astype("string").array)  # no copy
     wanted = pa.array(company_source_id.astype("string").array)
     position = pc.fill_null(pc.index_in(wanted, value_set=codes), -1).to_numpy()
-    return np.where(position >= 0, mine[position], -1)
+    return np.append(mine, -1)[position]  # -1 (not found) takes the appended -1
 
 
 def _orphans(bad: pd.DataFrame, entity: str) -> pd.DataFrame:

@@ -49,3 +49,17 @@ def test_a_resorted_export_stages_nothing_and_an_edit_is_one_row_gone_one_new(tm
     assert edited.staged["source_id"].tolist() == ["A2"]
     assert edited.staged["name_raw"].tolist() == ["丸の内物産㈱"]
     assert edited.removed["source_id"].tolist() == ["A2"] and edited.rows_held == 2
+
+
+def test_a_vanished_duplicate_copy_leaves_its_staged_row_in_place(tmp_path: Path):
+    """The second A1 is quarantined as a duplicate id; when it leaves the export, A1 is still
+    held, so publish must not delete its fact or crosswalk row (only the quarantine row)."""
+    rows = (("A1", "山田商事"), ("A2", "丸の内物産"), ("A1", "山田商事㈱"))
+    first = night(tmp_path, "run-1", export(*rows), False)
+    assert first.staged["source_id"].tolist() == ["A1", "A2"]  # the later copy is quarantined
+    assert first.quarantine["source_id"].tolist() == ["A1"]
+    second = night(tmp_path, "run-2", export(*rows[:2]), True)
+    assert second.staged.empty
+    assert second.removed[["source_id", "staged_gone"]].values.tolist() == [["A1", False]]
+    third = night(tmp_path, "run-3", export(rows[1]), True)
+    assert third.removed[["source_id", "staged_gone"]].values.tolist() == [["A1", True]]

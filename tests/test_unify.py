@@ -49,6 +49,13 @@ def test_unknown_company_goes_to_quarantine_with_its_raw_values():
     assert '"amount": 200.0' in orphans["raw"].iloc[0]
 
 
+def test_facts_of_a_source_without_any_company_record_are_all_orphans():
+    rows = facts(("excel", "V1", "営業訪問記録.xlsx:2"), ("crm", "D1", "1"))
+    linked, orphans = attach_customers(rows, CROSSWALK, "activities")
+    assert linked["source_id"].tolist() == ["D1"]
+    assert orphans["location"].tolist() == ["activities:V1"]
+
+
 def test_a_crosswalk_listing_a_record_twice_is_refused():
     doubled = pd.concat([CROSSWALK, CROSSWALK.iloc[[0]]], ignore_index=True)
     with pytest.raises(ValueError, match="unique"):

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 import warehouse.publish as publish_module
 from warehouse.frames import to_arrow
-from warehouse.publish import make_engine, publish, read_table
+from warehouse.publish import FACT_TABLES, NightChanges, make_engine, publish, read_table
 from warehouse.schema import TABLES, VIEWS
 
 TRICKY_TEXT = ["", 'say "hi"', "a,b", "two\nlines", "\\.", "C:\\path", "株式会社　山田商事"]
@@ -283,3 +283,40 @@ def test_history_replaces_only_the_run_dates_it_is_given(engine: sa.Engine) -> N
     history = read_table(engine, "dormancy_history")
     per_day = history.groupby(history["as_of_date"].astype(str)).size().to_dict()
     assert per_day == {"2026-11-22": 1, "2026-11-23": 3}
+
+
+def test_incremental_changes_keep_rows_whose_id_is_still_staged(engine: sa.Engine) -> None:
+    """A removed row whose id is still staged (a vanished duplicate copy) deletes only its
+    quarantine row; a removed id with nothing staged left leaves the crosswalk and facts."""
+    keyed = {"source": "crm", "source_id": ["A1", "A2"]}
+    publish(
+        engine,
+        {
+            "customer_source_map": pd.DataFrame({**keyed, "customer_id": ["C1", "C2"]}),
+            "deals": pd.DataFrame({**keyed, "company_source_id": ["A1", "A2"]}),
+            "quarantine": pd.DataFrame(
+                {"source": "crm", "entity": "companies", "source_id": ["A1"], "reason": ["dup"]}
+            ),
+        },
+    )
+    removed = pd.DataFrame(
+        {
+            "source": "crm",
+            "entity": ["companies", "companies", "deals", "deals"],
+            "source_id": ["A1", "A2", "A1", "A2"],
+            "staged_gone": [False, True, False, True],
+        }
+    )
+    nothing = pd.DataFrame(columns=["source", "source_id"])
+    changes = NightChanges(
+        facts={name: nothing for name in FACT_TABLES},
+        quarantine=pd.DataFrame(columns=["source", "entity", "source_id"]),
+        processed=pd.DataFrame(columns=["source", "entity", "source_id"]),
+        crosswalk=nothing,
+        moved=pd.DataFrame(columns=["source", "source_id", "customer_id"]),
+        removed=removed,
+    )
+    publish(engine, {}, changes)
+    assert read_table(engine, "customer_source_map")["source_id"].tolist() == ["A1"]
+    assert read_table(engine, "deals")["source_id"].tolist() == ["A1"]
+    assert read_table(engine, "quarantine").empty

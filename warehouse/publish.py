@@ -68,7 +68,9 @@ class NightChanges:
       the records of every customer worked out this night (the others are as published);
     - moved: (source, source_id, customer_id) of company records now in another customer,
       whose earlier facts follow them;
-    - removed: (source, entity, source_id) of rows their source no longer has, deleted first.
+    - removed: (source, entity, source_id) of rows their source no longer has, deleted first
+      from the quarantine, and from the fact tables and the crosswalk where `staged_gone` (no
+      staged row of that id is left).
     """
 
     facts: dict[str, pd.DataFrame]
@@ -129,11 +131,12 @@ def publish(
 def _apply_changes(conn: Connection, changes: NightChanges) -> dict[str, int]:
     counts = {}
     removed = changes.removed
-    _delete_matching(conn, TABLES["quarantine"], removed)
+    _delete_matching(conn, TABLES["quarantine"], removed[["source", "entity", "source_id"]])
+    staged_gone = removed[removed["staged_gone"].astype(bool)]
     for name in FACT_TABLES:
-        gone = removed.loc[removed["entity"] == name, ["source", "source_id"]]
+        gone = staged_gone.loc[staged_gone["entity"] == name, ["source", "source_id"]]
         _delete_matching(conn, TABLES[name], gone)
-    gone_companies = removed.loc[removed["entity"] == "companies", ["source", "source_id"]]
+    gone_companies = staged_gone.loc[staged_gone["entity"] == "companies", ["source", "source_id"]]
     for name, frame, gone in (
         *((name, frame, None) for name, frame in changes.facts.items()),
         ("customer_source_map", changes.crosswalk, gone_companies),

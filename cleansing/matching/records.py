@@ -92,7 +92,8 @@ def prepare_records(companies: pd.DataFrame) -> Records:
     source_rows = frame.index.to_numpy()
     frame = frame.reset_index(drop=True)
     key = pa.array(frame["record_key"].array)
-    repeated = np.flatnonzero(pc.equal(key[1:], key[:-1]).to_numpy(zero_copy_only=False))
+    same = pc.fill_null(pc.equal(key[1:], key[:-1]), True)  # two missing keys are a repeat
+    repeated = np.flatnonzero(same.to_numpy(zero_copy_only=False))
     if len(repeated):  # sorted: copies sit side by side
         raise ValueError(f"duplicate (source, source_id): {key.take(repeated[:5]).to_pylist()}")
 

@@ -108,8 +108,8 @@ def publish_warehouse(
     whole_night = selected >= INCREMENTAL_TABLES
     if incremental and not whole_night and selected & INCREMENTAL_TABLES:
         raise dg.Failure(
-            "an incremental night publishes the fact tables and the quarantine together: "
-            "select them all, or run a full night (night mode 'full')"
+            "an incremental night publishes the fact tables, the quarantine and the crosswalk "
+            "together: select them all, or run a full night (night mode 'full')"
         )
     replaced = {t for t in selected if not (incremental and t in INCREMENTAL_TABLES)}
     frames = {t: inputs[source] for t, source in TABLE_INPUTS.items() if t in replaced}

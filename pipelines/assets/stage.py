@@ -22,7 +22,7 @@ import pandas as pd
 from cleansing.delta import is_known, row_hashes
 from cleansing.schema import ENTITIES
 from cleansing.staging import empty_staged, stage_entity_rows
-from cleansing.text import text_positions
+from cleansing.text import text_positions, texts_in
 from cleansing.unify import crosswalk_rows_of_source
 from connectors import ReadResult
 from connectors.base import ROW_REF, empty_rejects
@@ -99,11 +99,12 @@ def stage_night(
         gone = int((~still).sum() + (~still_q).sum())
         removed = pd.concat([held.loc[~still, "source_id"], held_q.loc[~still_q, "source_id"]])
         held, held_q = held[still], held_q[still_q]
+        kept_ids = held["source_id"]
     else:
         new = np.ones(len(raw), bool)
         new_rejects = np.ones(len(rejects), bool)
         gone = 0
-        removed = pd.Series(dtype="string")
+        removed = kept_ids = pd.Series(dtype="string")
     rows = raw[new].reset_index(drop=True)
     if rows.empty and not rows.columns.size:
         good, bad, bad_mask = empty_staged(entity), empty_rejects(), np.zeros(0, bool)
@@ -139,9 +140,18 @@ def stage_night(
         quarantine=quarantine.drop(columns=[HASH]),
         rows_read=int(new.sum() + new_rejects.sum()),
         rows_held=rows_held,
-        removed=pd.DataFrame(
-            {"source": source, "entity": entity, "source_id": removed.dropna().astype("string")}
-        ),
+        removed=_removed(source, entity, removed, pd.concat([kept_ids, good["source_id"]])),
+    )
+
+
+def _removed(source: str, entity: str, gone: pd.Series, staged: pd.Series) -> pd.DataFrame:
+    """(source, entity, source_id) of the rows gone tonight, and `staged_gone`: no staged row
+    of that id is held any more (a vanished quarantined copy of a duplicate id leaves its
+    staged row, and its published row, in place)."""
+    ids = gone.dropna().astype("string").reset_index(drop=True)
+    still_staged = texts_in(ids, staged) if len(ids) else np.zeros(0, bool)
+    return pd.DataFrame(
+        {"source": source, "entity": entity, "source_id": ids, "staged_gone": ~still_staged}
     )
 
 
@@ -217,7 +227,7 @@ def held_facts(
             held = store.read(held_key(source, entity), ["company_source_id", *read])
             if held is not None and len(held):
                 rows = crosswalk_rows_of_source(source, held.pop("company_source_id"), crosswalk)
-                codes = np.where(rows >= 0, customer_code[rows], -1)
+                codes = np.append(customer_code, -1)[rows]  # -1: an unknown company
                 ids = pd.Categorical.from_codes(codes, dtype=dtype, validate=False)
                 parts.append(held.assign(customer_id=ids))
         facts[entity] = (
