@@ -13,7 +13,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from cleansing.matching import match_companies
+from cleansing.matching import MatchConfig, match_companies
+from cleansing.matching.config import BlockingConfig
 from cleansing.staging import stage_entity
 from connectors import read_source
 from pipelines.resources import DEFAULT_SOURCES, SourcesResource
@@ -131,3 +132,25 @@ def test_moved_records_are_those_whose_customer_changed():
     moved = moved_records(before, now)
     assert moved.to_dict("records") == [{"source": "crm", "source_id": "2", "customer_id": "C2"}]
     assert moved_records(None, now).empty
+
+
+def test_crosswalk_rows_not_marked_rebuilt_are_last_runs_rows(sample):
+    """A carried customer whose pairs changed (here: tighter block caps drop pairs of unchanged
+    records, as a new record pushing a block over its cap would) has its rows marked rebuilt,
+    so an incremental publish that writes only rebuilt rows still equals a full one."""
+    staged, _, _ = sample
+    first = match_companies(staged)
+    tight = MatchConfig(blocking=BlockingConfig(max_block_size=2, max_ngram_block_size=2))
+    again = match_companies(staged, tight, previous_map=first.crosswalk, previous=first.kept)
+    kept = ~again.rebuilt
+    assert again.stats["customers_carried"] > 0 and again.rebuilt.any() and kept.any()
+    same = (
+        again.crosswalk[kept].reset_index(drop=True),
+        first.crosswalk.set_index("record_key")
+        .loc[again.crosswalk["record_key"][kept]]
+        .reset_index()[list(again.crosswalk.columns)],
+    )
+    pd.testing.assert_frame_equal(*same)
+    changed = again.crosswalk.compare(first.crosswalk).index  # same records, same order
+    assert again.rebuilt[changed].all()
+    assert len(changed) > 0

@@ -96,9 +96,11 @@ class MatchResult:
       pairs_reused counts the pairs whose score was taken from `previous_scores`;
     - kept: this run's scores, record fingerprints and customers, for the next run to reuse;
     - source_rows: the row of the input frame each crosswalk row came from;
-    - rebuilt: per crosswalk row, whether its customer was worked out this run (False: carried
-      over unchanged from `previous`; its crosswalk row is then unchanged too, unless a steward
-      override added or dropped since changed a decision inside the customer).
+    - rebuilt: per crosswalk row, whether it may differ from `previous`'s: its customer was
+      worked out this run, or a pair inside its customer was compared only in one of the two
+      runs (False: the customer was carried over with the same pairs, so its crosswalk rows
+      are unchanged too, unless a steward override added or dropped since changed a decision
+      inside it).
     """
 
     pairs: pd.DataFrame
@@ -141,7 +143,7 @@ def match_companies(
     fingerprints = record_fingerprints(records, source_hashes)
     now = previous_positions(records, previous)
     unchanged = unchanged_records(fingerprints, previous, now)
-    computed, reused = score_with_reuse(
+    computed, reused, shifted = score_with_reuse(
         records, candidates, config.scoring, previous, unchanged, now
     )
     scored = apply_overrides(computed, steward, len(records))
@@ -226,7 +228,9 @@ def match_companies(
         stats=stats,
         kept=to_keep(records, computed, fingerprints, customers),
         source_rows=records.source_rows,
-        rebuilt=rebuilt,
+        # a carried customer's crosswalk rows (reasons: its strongest edges) are as last night
+        # unless one of its pairs was compared only tonight or only last night
+        rebuilt=rebuilt | np.isin(cluster, cluster[shifted]),
     )
 
 

@@ -109,11 +109,14 @@ def score_with_reuse(
     previous: PreviousMatch | None,
     unchanged: np.ndarray,
     now: np.ndarray,
-) -> tuple[pd.DataFrame, int]:
-    """Scored candidate pairs in candidate order, and how many were taken from `previous`
-    (`now`: `previous_positions`)."""
+) -> tuple[pd.DataFrame, int, np.ndarray]:
+    """Scored candidate pairs in candidate order, how many were taken from `previous`
+    (`now`: `previous_positions`), and the unchanged records at either end of a pair compared
+    only tonight or only last night: blocking's caps and n-gram rarity are global, so a new
+    record elsewhere can add or drop a pair of two unchanged records."""
+    none = np.empty(0, dtype=np.int64)
     if previous is None or previous.pairs.empty:
-        return score_pairs(records, candidates, config), 0
+        return score_pairs(records, candidates, config), 0, none
     n = len(records)
     left = now[previous.pairs["left"].to_numpy()]
     right = now[previous.pairs["right"].to_numpy()]
@@ -123,6 +126,16 @@ def score_with_reuse(
     candidate_code = candidates.left * n + candidates.right
     row = kept.reindex(candidate_code).to_numpy()
     reused = ~np.isnan(row)
+    appeared = ~reused & unchanged[candidates.left] & unchanged[candidates.right]
+    vanished = ~np.isin(kept.index.to_numpy(), candidate_code)
+    shifted = np.unique(
+        np.r_[
+            candidates.left[appeared],
+            candidates.right[appeared],
+            left[usable][vanished],
+            right[usable][vanished],
+        ]
+    )
     fresh = score_pairs(records, _subset(candidates, ~reused), config)
     taken = previous.pairs.iloc[row[reused].astype(np.int64)]
     taken = taken.assign(
@@ -132,7 +145,7 @@ def score_with_reuse(
     )[fresh.columns]
     scored = _concat_aligned(fresh, taken)
     order = np.argsort(np.r_[candidate_code[~reused], candidate_code[reused]], kind="stable")
-    return scored.take(order).reset_index(drop=True), int(reused.sum())
+    return scored.take(order).reset_index(drop=True), int(reused.sum()), shifted
 
 
 def to_keep(
