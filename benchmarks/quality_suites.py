@@ -13,7 +13,8 @@ Suites run as `pipelines/checks.py` runs them: grouped by check step, `run_suite
 `run_facts` (the previous row count is the asset's own, so the row-count band is evaluated),
 and each outcome written as a report section; loading the frames is not timed. Importing
 great_expectations is timed apart: the nightly executor's forkserver imports it before it
-forks the step processes. `--profile` prints a pyinstrument profile of each step.
+forks the step processes. `--profile` prints a pyinstrument profile of each step (the `bench`
+extra installs pyinstrument).
 """
 
 from __future__ import annotations
