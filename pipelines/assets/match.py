@@ -31,7 +31,7 @@ SCORES_KEY = "match/scores"
 FINGERPRINTS_KEY = "match/fingerprints"
 CUSTOMERS_KEY = "match/customers"
 MOVED_KEY = "match/moved"  # records now in another customer than published, for publish
-REBUILT_KEY = "match/rebuilt"  # crosswalk rows of the customers worked out tonight, for publish
+REBUILT_KEY = "match/rebuilt"  # crosswalk rows that may differ from the published ones
 OVERRIDES_KEY = "match/overrides"  # digest of the steward overrides the night applied
 
 
