@@ -41,20 +41,14 @@ def metadata(result: dg.ExecuteInProcessResult, asset: str) -> dict[str, object]
     return {k: v.value for k, v in event.materialization.metadata.items()}
 
 
-@pytest.fixture(scope="module")
-def nights(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
-    """A full night, 1% of changes, then the incremental night and a full re-run that starts
-    from a copy of the same warehouse (so both know the same previous crosswalk)."""
-    base = tmp_path_factory.mktemp("incremental")
-    sample = base / "sample"
-    generate(sample, n_companies=COMPANIES, seed=11, as_of=AS_OF)
-    instance = dg.DagsterInstance.ephemeral()
-    defs = build_defs(sample, base / "incremental")
-    first = run_nightly(defs, instance=instance)
-    assert first.success
+def incremental_and_full(
+    base: Path, sample: Path, defs: dg.Definitions, instance: dg.DagsterInstance, change
+) -> tuple[object, dg.ExecuteInProcessResult, dg.ExecuteInProcessResult]:
+    """After a full night under `base / "incremental"`: change the sources with `change()`,
+    then run the incremental night and a full re-run that starts from a copy of the same
+    warehouse (so both know the same previous crosswalk); (changes, incremental, full)."""
     shutil.copytree(base / "incremental", base / "full", ignore=shutil.ignore_patterns("storage"))
-    before = read_tables(base / "incremental", "customer_source_map")["customer_source_map"]
-    changes = apply_changes(sample, fraction=0.01, seed=5, as_of=AS_OF)
+    changes = change()
     shutil.copytree(sample, base / "full-sample", ignore=shutil.ignore_patterns(".state"))
     incremental = run_nightly(defs, instance=instance)
     full = run_nightly(
@@ -63,6 +57,27 @@ def nights(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
         night_mode="full",
     )
     assert incremental.success and full.success
+    return changes, incremental, full
+
+
+@pytest.fixture(scope="module")
+def nights(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    """A full night, 1% of changes, then the incremental night and a full re-run."""
+    base = tmp_path_factory.mktemp("incremental")
+    sample = base / "sample"
+    generate(sample, n_companies=COMPANIES, seed=11, as_of=AS_OF)
+    instance = dg.DagsterInstance.ephemeral()
+    defs = build_defs(sample, base / "incremental")
+    first = run_nightly(defs, instance=instance)
+    assert first.success
+    before = read_tables(base / "incremental", "customer_source_map")["customer_source_map"]
+    changes, incremental, full = incremental_and_full(
+        base,
+        sample,
+        defs,
+        instance,
+        lambda: apply_changes(sample, fraction=0.01, seed=5, as_of=AS_OF),
+    )
     return {
         "first": first,
         "incremental": incremental,
@@ -122,21 +137,14 @@ def test_an_override_added_inside_a_carried_customer_republishes_its_crosswalk_r
     pairs = crosswalk[crosswalk.groupby("customer_id")["source"].transform("size") == 2]
     pair = pairs[pairs["match_reason"] != "singleton"].sort_values(["customer_id", "source_id"])
     left, right = (pair.iloc[i][["source", "source_id"]].to_dict() for i in (0, 1))
-    overrides.write_text(
-        yaml.safe_dump({"must_link": [{"left": left, "right": right}], "cannot_link": []}),
-        encoding="utf-8",
+    link = {"must_link": [{"left": left, "right": right}], "cannot_link": []}
+    _, incremental, _ = incremental_and_full(
+        tmp_path,
+        sample,
+        defs,
+        instance,
+        lambda: overrides.write_text(yaml.safe_dump(link), encoding="utf-8"),
     )
-    shutil.copytree(
-        tmp_path / "incremental", tmp_path / "full", ignore=shutil.ignore_patterns("storage")
-    )
-    shutil.copytree(sample, tmp_path / "full-sample", ignore=shutil.ignore_patterns(".state"))
-    incremental = run_nightly(defs, instance=instance)
-    full = run_nightly(
-        build_defs(tmp_path / "full-sample", tmp_path / "full"),
-        instance=dg.DagsterInstance.ephemeral(),
-        night_mode="full",
-    )
-    assert incremental.success and full.success
     assert metadata(incremental, "company_matches")["matching/customers_carried"] > 0
     keys = TABLE_KEYS["customer_source_map"]
     tables = {
