@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from cleansing.schema import QUARANTINE_COLUMNS
 from cleansing.staging import keep_rows, raw_json
+from cleansing.text import text_positions
 
 MAP_DETAIL_COLUMNS = ["name_raw", "name_key", "corporate_number", "corporate_number_valid"]
 
@@ -71,9 +70,7 @@ def crosswalk_rows_of_source(
     looked up among that source's records only: a hash lookup of the codes themselves, without
     building (source, code) keys for 10M rows."""
     mine = np.flatnonzero((crosswalk["source"] == source).to_numpy())
-    codes = pa.array(crosswalk["source_id"].iloc[mine].astype("string").array)  # no copy
-    wanted = pa.array(company_source_id.astype("string").array)
-    position = pc.fill_null(pc.index_in(wanted, value_set=codes), -1).to_numpy()
+    position = text_positions(company_source_id, crosswalk["source_id"].iloc[mine])
     return np.append(mine, -1)[position]  # -1 (not found) takes the appended -1
 
 
