@@ -65,7 +65,7 @@ class NightChanges:
     - processed: (source, entity, source_id) of every row processed this night, whose earlier
       quarantine rows, if any, are replaced by this night's outcome;
     - crosswalk: customer_source_map rows replacing those of the same (source, source_id):
-      the records of every customer worked out this night (the others are as published);
+      the rows that may differ from the published ones (the others are as published);
     - moved: (source, source_id, customer_id) of company records now in another customer,
       whose earlier facts follow them;
     - removed: (source, entity, source_id) of rows their source no longer has, deleted first
@@ -133,15 +133,12 @@ def _apply_changes(conn: Connection, changes: NightChanges) -> dict[str, int]:
     removed = changes.removed
     _delete_matching(conn, TABLES["quarantine"], removed[["source", "entity", "source_id"]])
     staged_gone = removed[removed["staged_gone"].astype(bool)]
-    for name in FACT_TABLES:
-        gone = staged_gone.loc[staged_gone["entity"] == name, ["source", "source_id"]]
-        _delete_matching(conn, TABLES[name], gone)
-    gone_companies = staged_gone.loc[staged_gone["entity"] == "companies", ["source", "source_id"]]
-    for name, frame, gone in (
-        *((name, frame, None) for name, frame in changes.facts.items()),
-        ("customer_source_map", changes.crosswalk, gone_companies),
-    ):
+    # table <- its rows tonight, and the entity whose gone ids it loses
+    upserts = {name: (changes.facts[name], name) for name in FACT_TABLES}
+    upserts["customer_source_map"] = (changes.crosswalk, "companies")
+    for name, (frame, entity) in upserts.items():
         table = TABLES[name]
+        gone = staged_gone.loc[staged_gone["entity"] == entity, ["source", "source_id"]]
         _delete_matching(conn, table, pd.concat([gone, frame[["source", "source_id"]]]))
         data = to_arrow(frame, table)
         bulk_load(conn, name, data, fresh=False)
