@@ -11,6 +11,8 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+DAY_BIAS = 2**31  # makes day numbers non-negative so (row code, day) packs into one int64
+
 
 def as_day(as_of: date) -> np.datetime64:
     """The run date as a numpy day; a datetime is floored to its day."""

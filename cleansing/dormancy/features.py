@@ -11,7 +11,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from cleansing.dormancy.dates import as_day, shift_months, to_days
+from cleansing.dormancy.dates import DAY_BIAS, as_day, shift_months, to_days
 from cleansing.dormancy.lookup import lookup, pick, positions
 from cleansing.dormancy.patterns import first_match
 from cleansing.dormancy.rules import DEFAULT_PROFILE, DormancyRules
@@ -19,7 +19,6 @@ from cleansing.schema import ACTIVITY_TYPES
 
 SIZE_CLASSES = ("large", "smb", "unknown")
 _NAT = np.iinfo(np.int64).min  # datetime64's NaT as an integer: maximum.at leaves it as NaT
-_DAY_BIAS = 2**31  # makes day numbers non-negative so (customer, day) packs into one int64
 
 
 def customer_features(
@@ -87,20 +86,24 @@ def _last_two_years(days: np.ndarray, day: np.datetime64) -> tuple[np.ndarray, n
 def _purchases(
     transactions: pd.DataFrame, ids: pd.Index, day: np.datetime64, large_yen: np.ndarray
 ) -> pd.DataFrame:
-    """Amounts are net of returns; purchases are distinct days with a positive amount."""
+    """Amounts are net of returns; purchases are distinct days with a positive line. Rows are
+    lines, or days of lines with their `largest_line` (see daily.py)."""
     n = len(ids)
     codes, days, keep = _dated_rows(transactions, "transaction_date", ids, day)
     amount = np.nan_to_num(transactions["amount"].to_numpy(dtype=float, na_value=np.nan)[keep])
+    largest = amount
+    if "largest_line" in transactions.columns:
+        largest = transactions["largest_line"].to_numpy(dtype=float)[keep]
     recent, prior = _last_two_years(days, day)
-    bought = amount > 0
-    large = bought & (amount >= large_yen[codes])  # NaN threshold: profile has no large purchase
+    bought = largest > 0
+    large = bought & (largest >= large_yen[codes])  # NaN threshold: profile has no large purchase
 
     packed = np.sort(
-        (codes[bought].astype(np.int64) << 32) | (days[bought].astype(np.int64) + _DAY_BIAS)
+        (codes[bought].astype(np.int64) << 32) | (days[bought].astype(np.int64) + DAY_BIAS)
     )
     packed = packed[np.diff(packed, prepend=-1) != 0]  # distinct (customer, day), sorted
     buyer = packed >> 32
-    buy_day = ((packed & 0xFFFFFFFF) - _DAY_BIAS).astype("datetime64[D]")
+    buy_day = ((packed & 0xFFFFFFFF) - DAY_BIAS).astype("datetime64[D]")
     first = np.diff(buyer, prepend=-1) != 0
     last = np.diff(buyer, append=-1) != 0
     first_purchase = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")

@@ -1,7 +1,7 @@
 """Group "dormancy": tiers, flags and reactivation priority per customer as of a run date.
 
-Time moves tiers, so every customer is judged every night, from every fact held: an
-incremental night reads them from the night store, not from tonight's new rows."""
+Time moves tiers, so every customer is judged every night, from every fact held in the night
+store (not from tonight's new rows, which is all an incremental night unifies)."""
 
 import datetime as dt
 import os
@@ -42,6 +42,9 @@ class DormancyConfig(dg.Config):
     description="Unified customers with dormancy tier, flags, segment, reactivation priority "
     "with reasons, and the tier change since the previous run date "
     "(rules: cleansing/dormancy/default_rules.yaml).",
+    # Judged from every fact held in the night store (sales lines per record and day), in a
+    # full night as in an incremental one, whose unified facts are only the night's new rows.
+    deps=["customer_transactions", "customer_deals", "customer_activities"],
 )
 def customer_dormancy(
     context: dg.AssetExecutionContext,
@@ -51,21 +54,12 @@ def customer_dormancy(
     night: NightResource,
     customers: pd.DataFrame,
     customer_source_map: pd.DataFrame,
-    customer_transactions: pd.DataFrame,
-    customer_deals: pd.DataFrame,
-    customer_activities: pd.DataFrame,
 ) -> pd.DataFrame:
     as_of = config.run_date()
     rules = load_rules(config.rules_file())
-    facts = {
-        "transactions": customer_transactions,
-        "deals": customer_deals,
-        "activities": customer_activities,
-    }
-    store, incremental = night.open(context.run_id, sources, warehouse)
-    if incremental:  # tonight's facts are only the new ones: take every fact held
-        ids = pd.Index(customers["customer_id"])
-        facts = held_facts(store, list(sources.load()), customer_source_map, ids)
+    store, _ = night.open(context.run_id, sources, warehouse)
+    ids = pd.Index(customers["customer_id"])
+    facts = held_facts(store, list(sources.load()), customer_source_map, ids)
     dormancy = compute_dormancy(
         customers, facts["transactions"], facts["deals"], facts["activities"], as_of, rules
     )
@@ -78,7 +72,7 @@ def customer_dormancy(
         changes = tier_changes(result, previous_tiers(engine, as_of))
     finally:
         engine.dispose()
-    result = result.merge(changes, on="customer_id", how="left", validate="1:1")
+    result[["previous_tier", "tier_change"]] = changes[["previous_tier", "tier_change"]]
     result["as_of_date"] = pd.Timestamp(as_of)
     metadata = frame_metadata(result, ["customer_id", "name", "tier", "tier_change", "priority"])
     for column in ("tier", "tier_change"):

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from cleansing.delta import is_known, row_hashes
+from cleansing.dormancy.daily import daily_purchases
 from cleansing.schema import ENTITIES
 from cleansing.staging import empty_staged, stage_entity_rows
 from cleansing.text import text_positions, texts_in
@@ -47,6 +48,11 @@ def held_quarantine_key(source: str, entity: str) -> str:
 
 def held_count_key(source: str, entity: str) -> str:
     return f"stage/{source}/{entity}/rows"
+
+
+def held_daily_key(source: str) -> str:
+    """Night-store entry of the held sales lines per company record and day (dormancy's)."""
+    return f"stage/{source}/transactions/daily"
 
 
 @dataclass
@@ -117,23 +123,17 @@ def stage_night(
     quarantine = pd.concat([q for q in (fresh_rejects, bad) if len(q)] or [bad], ignore_index=True)
 
     if not has_held:
-        store.replace(held_key(source, entity), good)
-        store.replace(held_quarantine_key(source, entity), quarantine)
+        _hold(store, source, entity, good, quarantine, replace=True)
         rows_held = len(good)
     elif result.complete:
         rows_held = len(held) + len(good)
         if gone or len(good) or len(quarantine):
-            store.replace(held_key(source, entity), pd.concat([held, good], ignore_index=True))
-            store.replace(
-                held_quarantine_key(source, entity),
-                pd.concat([held_q, quarantine], ignore_index=True),
-            )
+            held = pd.concat([held, good], ignore_index=True)
+            held_q = pd.concat([held_q, quarantine], ignore_index=True)
+            _hold(store, source, entity, held, held_q, replace=True)
     else:
         rows_held = store.value(held_count_key(source, entity), 0) + len(good)
-        if len(good):
-            store.append(held_key(source, entity), good)
-        if len(quarantine):
-            store.append(held_quarantine_key(source, entity), quarantine)
+        _hold(store, source, entity, good, quarantine, replace=False)
     store.set_value(held_count_key(source, entity), rows_held)
     return NightRows(
         staged=good.drop(columns=[HASH]),
@@ -142,6 +142,27 @@ def stage_night(
         rows_held=rows_held,
         removed=_removed(source, entity, removed, pd.concat([kept_ids, good["source_id"]])),
     )
+
+
+def _hold(
+    store: NightStore,
+    source: str,
+    entity: str,
+    staged: pd.DataFrame,
+    quarantine: pd.DataFrame,
+    replace: bool,
+) -> None:
+    """Hold `staged` and `quarantine` rows: as all the rows held (`replace`), or added to them.
+    Sales lines are also held per record and day, which is all dormancy reads of them: a few
+    million rows instead of ten million lines."""
+    held = {held_key(source, entity): staged, held_quarantine_key(source, entity): quarantine}
+    if entity == "transactions":
+        held[held_daily_key(source)] = daily_purchases(staged)
+    for key, frame in held.items():
+        if replace:
+            store.replace(key, frame)
+        elif len(frame):
+            store.append(key, frame)
 
 
 def _removed(source: str, entity: str, gone: pd.Series, staged: pd.Series) -> pd.DataFrame:
@@ -203,9 +224,9 @@ def held_companies(store: NightStore, sources: list[str]) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-# The fact columns dormancy reads, besides the company link.
+# The fact columns dormancy reads, besides the company link; sales lines per record and day.
 DORMANCY_COLUMNS = {
-    "transactions": ["transaction_date", "amount"],
+    "transactions": ["transaction_date", "amount", "largest_line"],
     "deals": ["deal_date", "stage", "loss_reason"],
     "activities": ["activity_date", "activity_type"],
 }
@@ -214,7 +235,8 @@ DORMANCY_COLUMNS = {
 def held_facts(
     store: NightStore, sources: list[str], crosswalk: pd.DataFrame, customer_ids: pd.Index
 ) -> dict[str, pd.DataFrame]:
-    """Every fact row held, per entity, with the columns dormancy reads and its customer_id
+    """Every fact row held (sales lines as days of lines: cleansing/dormancy/daily.py), per
+    entity, with the columns dormancy reads and its customer_id
     (null for a company the crosswalk does not know: dormancy counts no customer's rows), a
     categorical over `customer_ids` (the customers' order): 10M rows share ~500k ids, and
     dormancy then takes each row's customer from its code instead of looking its id up."""
@@ -222,19 +244,20 @@ def held_facts(
     dtype = pd.CategoricalDtype(customer_ids)
     facts = {}
     for entity, read in DORMANCY_COLUMNS.items():
+        daily = entity == "transactions"
         parts = []
         for source in sources:
-            held = store.read(held_key(source, entity), ["company_source_id", *read])
+            key = held_daily_key(source) if daily else held_key(source, entity)
+            held = store.read(key, ["company_source_id", *read])
             if held is not None and len(held):
                 rows = crosswalk_rows_of_source(source, held.pop("company_source_id"), crosswalk)
                 codes = np.append(customer_code, -1)[rows]  # -1: an unknown company
                 ids = pd.Categorical.from_codes(codes, dtype=dtype, validate=False)
                 parts.append(held.assign(customer_id=ids))
-        facts[entity] = (
-            pd.concat(parts, ignore_index=True)
-            if parts
-            else empty_staged(entity)[read].assign(customer_id=pd.Series(dtype=dtype))
-        )
+        if not parts:
+            empty = daily_purchases(empty_staged(entity)) if daily else empty_staged(entity)
+            parts = [empty[read].assign(customer_id=pd.Series(dtype=dtype))]
+        facts[entity] = pd.concat(parts, ignore_index=True)
     return facts
 
 
