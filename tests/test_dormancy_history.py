@@ -8,7 +8,7 @@ from cleansing.dormancy.history import tier_changes
 def test_each_move_gets_its_label() -> None:
     previous = pd.DataFrame(
         {
-            "customer_id": ["a", "b", "c", "d", "e", "f", "g"],
+            "customer_id": ["a", "b", "c", "d", "e", "f", "g", "i"],
             "tier": [
                 "active",
                 "at_risk",
@@ -17,12 +17,13 @@ def test_each_move_gets_its_label() -> None:
                 "active",
                 "long_dormant",
                 "prospect",
+                "active",
             ],
         }
-    )
+    ).iloc[::-1]  # the snapshot's order is not the customers'
     current = pd.DataFrame(
         {
-            "customer_id": ["a", "b", "c", "d", "e", "f", "g", "h"],
+            "customer_id": ["a", "b", "c", "d", "e", "f", "g", "h", "i"],
             "tier": [
                 "at_risk",
                 "dormant",
@@ -32,10 +33,13 @@ def test_each_move_gets_its_label() -> None:
                 "at_risk",
                 "active",
                 "at_risk",
+                "prospect",
             ],
         }
     )
-    changes = tier_changes(current, previous).set_index("customer_id")
+    changes = tier_changes(current, previous)
+    assert changes["customer_id"].tolist() == current["customer_id"].tolist()
+    changes = changes.set_index("customer_id")
     assert changes["tier_change"].to_dict() == {
         "a": "newly_at_risk",
         "b": "newly_dormant",
@@ -45,6 +49,7 @@ def test_each_move_gets_its_label() -> None:
         "f": "recovering",
         "g": "first_purchase",
         "h": "new",
+        "i": "tier_changed",
     }
     assert changes.loc["d", "previous_tier"] == "dormant"
     assert pd.isna(changes.loc["h", "previous_tier"])

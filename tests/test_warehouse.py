@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 import warehouse.publish as publish_module
 from warehouse.frames import to_arrow
+from warehouse.history import previous_tiers
 from warehouse.publish import FACT_TABLES, NightChanges, make_engine, publish, read_table
 from warehouse.schema import TABLES, VIEWS
 
@@ -283,6 +284,12 @@ def test_history_replaces_only_the_run_dates_it_is_given(engine: sa.Engine) -> N
     history = read_table(engine, "dormancy_history")
     per_day = history.groupby(history["as_of_date"].astype(str)).size().to_dict()
     assert per_day == {"2026-11-22": 1, "2026-11-23": 3}
+    # what the next run compares itself with: the latest date before its own
+    assert previous_tiers(engine, dt.date(2026, 11, 22)) is None
+    assert previous_tiers(engine, dt.date(2026, 11, 23))["customer_id"].tolist() == ["C1"]
+    latest = previous_tiers(engine, dt.date(2026, 11, 24))
+    assert sorted(latest["customer_id"]) == ["C1", "C2", "C3"]
+    assert set(latest["tier"]) == {"dormant"}
 
 
 def test_incremental_changes_keep_rows_whose_id_is_still_staged(engine: sa.Engine) -> None:

@@ -8,6 +8,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from warehouse.bulk import read_arrow
 from warehouse.publish import existing_columns
 from warehouse.schema import dormancy_history
 
@@ -25,5 +26,6 @@ def previous_tiers(engine: Engine, as_of: dt.date) -> pd.DataFrame | None:
         query = sa.select(dormancy_history.c.customer_id, dormancy_history.c.tier).where(
             dormancy_history.c.as_of_date == latest
         )
-        frame = pd.read_sql_query(query, conn)
+        sql = query.compile(conn, compile_kwargs={"literal_binds": True})
+        frame = read_arrow(conn, str(sql))
     return frame if not frame.empty else None
