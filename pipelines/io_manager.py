@@ -1,7 +1,9 @@
 """Intermediate assets on disk: typed DataFrames as Arrow IPC files, anything else pickled.
 
-Pickling a 10M-row frame of Arrow-backed strings writes three times the bytes of an
-lz4-compressed Arrow file and takes about twice as long. Arrow keeps pandas' dtypes through
+Pickling a 10M-row frame of Arrow-backed strings takes about twice as long as writing an Arrow
+file. The files are not compressed: they are memory-mapped on load, so reading one costs
+next to nothing (lz4 made every read decompress: 0.3 s for 350k companies, against 2 ms), for
+about twice the bytes on a local disk. Arrow keeps pandas' dtypes through
 its schema metadata, except for `object` columns, which may hold anything and would come
 back converted, and categoricals: a frame with one is pickled, so every value comes back
 exactly as it went.
@@ -12,6 +14,7 @@ storage directory, or `base_dir`); the format is read from the file's first byte
 from __future__ import annotations
 
 import pickle
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -41,13 +44,17 @@ def arrow_table(frame: pd.DataFrame) -> pa.Table | None:
 
 
 def save_value(path: UPath | Path, obj: Any) -> None:
-    """A typed DataFrame as an lz4 Arrow IPC file, anything else pickled."""
+    """A typed DataFrame as an Arrow IPC file, anything else pickled."""
     table = arrow_table(obj) if isinstance(obj, pd.DataFrame) else None
-    with path.open("wb") as file:
+    # Written beside and renamed over: a process still holding the old file's pages (a frame
+    # loaded from it) keeps them, where rewriting the file in place would pull them away.
+    written = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
+    with written.open("wb") as file:
         if table is None:
             pickle.dump(obj, file, pickle.HIGHEST_PROTOCOL)
         else:
-            feather.write_feather(table, file, compression="lz4")
+            feather.write_feather(table, file, compression="uncompressed")
+    written.replace(path)
 
 
 def load_value(path: UPath | Path, columns: list[str] | None = None) -> Any:
@@ -57,13 +64,13 @@ def load_value(path: UPath | Path, columns: list[str] | None = None) -> Any:
             file.seek(0)
             value = pickle.load(file)
             return value[columns] if columns is not None else value
-    # Memory-mapped: only the decompressed columns take memory, not the file as well.
+    # Memory-mapped and uncompressed: the columns are views of the file's pages.
     table = feather.read_table(str(path), columns=columns, memory_map=True)
     return table.to_pandas(split_blocks=True)
 
 
 class FrameFileIOManager(dg.UPathIOManager):
-    """The paths of Dagster's FilesystemIOManager; DataFrames as lz4 Arrow IPC files."""
+    """The paths of Dagster's FilesystemIOManager; DataFrames as Arrow IPC files."""
 
     extension = ""
 

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipelines.io_manager import ARROW_MAGIC, FrameFileIOManager
+from pipelines.io_manager import ARROW_MAGIC, FrameFileIOManager, load_value, save_value
 
 TYPED = pd.DataFrame(
     {
@@ -75,3 +75,16 @@ def test_other_values_are_pickled(tmp_path: Path):
     assert head != ARROW_MAGIC
     assert loaded["count"] == 3
     pd.testing.assert_frame_equal(loaded["companies"], TYPED)
+
+
+def test_a_loaded_frame_outlives_the_file_saved_over_it(tmp_path: Path) -> None:
+    """Loaded frames are views of the memory-mapped file: the next run's output is written
+    beside and renamed over it, so the frame a step still holds keeps its values."""
+    path = tmp_path / "frame"
+    big = pd.DataFrame({"n": np.arange(2_000_000), "s": pd.array(["東京"] * 2_000_000, "str")})
+    save_value(path, big)
+    loaded = load_value(path)
+    save_value(path, TYPED)
+    pd.testing.assert_frame_equal(loaded, big)
+    pd.testing.assert_frame_equal(load_value(path), TYPED)
+    assert [p.name for p in tmp_path.iterdir()] == ["frame"]  # nothing left beside it
