@@ -46,7 +46,8 @@ PASS_BIT = {name: 1 << position for position, name in enumerate(PASSES)}  # pair
 
 @dataclass(frozen=True)
 class Candidates:
-    """Deduplicated record pairs (left < right) with the bitmask of the passes that found them."""
+    """Deduplicated record pairs (left < right), ordered by (left, right), with the bitmask of
+    the passes that found them."""
 
     left: np.ndarray
     right: np.ndarray

@@ -122,29 +122,33 @@ def score_with_reuse(
     right = now[previous.pairs["right"].to_numpy()]
     usable = (left >= 0) & (right >= 0)
     usable[usable] = unchanged[left[usable]] & unchanged[right[usable]]
-    kept = pd.Series(np.flatnonzero(usable), index=left[usable] * n + right[usable])
-    candidate_code = candidates.left * n + candidates.right
-    row = kept.reindex(candidate_code).to_numpy()
-    reused = ~np.isnan(row)
+    row = np.flatnonzero(usable)
+    kept_code = left[row] * n + right[row]
+    by_code = np.argsort(kept_code)  # a pair code names one pair: kept codes are distinct
+    row, kept_code = row[by_code], kept_code[by_code]
+    candidate_code = candidates.left * n + candidates.right  # sorted by blocking's union
+    reused, at = _sorted_find(kept_code, candidate_code)
     appeared = ~reused & unchanged[candidates.left] & unchanged[candidates.right]
-    vanished = ~np.isin(kept.index.to_numpy(), candidate_code)
+    vanished = ~_sorted_find(candidate_code, kept_code)[0]
     shifted = np.unique(
         np.r_[
             candidates.left[appeared],
             candidates.right[appeared],
-            left[usable][vanished],
-            right[usable][vanished],
+            kept_code[vanished] // n,
+            kept_code[vanished] % n,
         ]
     )
     fresh = score_pairs(records, _subset(candidates, ~reused), config)
-    taken = previous.pairs.iloc[row[reused].astype(np.int64)]
+    taken = previous.pairs.iloc[row[at[reused]]]
     taken = taken.assign(
         left=candidates.left[reused],
         right=candidates.right[reused],
         passes=candidates.passes[reused],
     )[fresh.columns]
     scored = _concat_aligned(fresh, taken)
-    order = np.argsort(np.r_[candidate_code[~reused], candidate_code[reused]], kind="stable")
+    place = np.r_[np.flatnonzero(~reused), np.flatnonzero(reused)]  # candidate of each row
+    order = np.empty_like(place)
+    order[place] = np.arange(len(place))
     return scored.take(order).reset_index(drop=True), int(reused.sum()), shifted
 
 
@@ -159,6 +163,14 @@ def to_keep(
         ),
         customers=customers,
     )
+
+
+def _sorted_find(ordered: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Whether each of `values` is in the sorted array `ordered`, and where (valid where
+    found): a binary search, where a hash lookup of a million int64 codes costs a second."""
+    at = np.minimum(np.searchsorted(ordered, values), max(len(ordered) - 1, 0))
+    found = ordered[at] == values if len(ordered) else np.zeros(len(values), bool)
+    return found, at
 
 
 def _subset(candidates: Candidates, mask: np.ndarray) -> Candidates:
