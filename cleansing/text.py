@@ -235,5 +235,14 @@ def text_positions(values: pd.Series | pd.Index, among: pd.Series | pd.Index) ->
     return pc.fill_null(position, -1).to_numpy(zero_copy_only=False).astype(np.int64)
 
 
+def pick(
+    names: Sequence[str | None], codes: np.ndarray, index: pd.Index | None = None
+) -> pd.Series:
+    """names[code] for each code as a str Series; code -1 gives a missing value."""
+    table = pa.array([*names, None], type=pa.large_string())
+    taken = table.take(pa.array(np.where(codes < 0, len(names), codes)))
+    return pd.Series(pd.array(taken, dtype="str"), index=index)
+
+
 def _arrow_text(values: pd.Series | pd.Index) -> pa.Array:
     return pa.array(pd.Series(values, copy=False).astype("str").array).cast(pa.large_string())

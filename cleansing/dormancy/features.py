@@ -12,10 +12,11 @@ import numpy as np
 import pandas as pd
 
 from cleansing.dormancy.dates import DAY_BIAS, as_day, shift_months, to_days
-from cleansing.dormancy.lookup import lookup, pick, positions
+from cleansing.dormancy.lookup import lookup, positions
 from cleansing.dormancy.patterns import first_match
 from cleansing.dormancy.rules import DEFAULT_PROFILE, DormancyRules
 from cleansing.schema import ACTIVITY_TYPES
+from cleansing.text import pick
 
 SIZE_CLASSES = ("large", "smb", "unknown")
 _NAT = np.iinfo(np.int64).min  # datetime64's NaT as an integer: maximum.at leaves it as NaT

@@ -7,12 +7,13 @@ Arrow table of names with integer codes, and dict lookups run once per distinct 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
+
+from cleansing.text import pick
 
 
 def lookup(values: pd.Series, mapping: Mapping[Any, Any], missing: Any = None) -> np.ndarray:
@@ -20,15 +21,6 @@ def lookup(values: pd.Series, mapping: Mapping[Any, Any], missing: Any = None) -
     codes, distinct = pd.factorize(values)
     table = [mapping.get(value, missing) for value in distinct] + [missing]
     return np.asarray(table)[codes]
-
-
-def pick(
-    names: Sequence[str | None], codes: np.ndarray, index: pd.Index | None = None
-) -> pd.Series:
-    """names[code] for each code as a str Series; code -1 gives a missing value."""
-    table = pa.array([*names, None], type=pa.large_string())
-    taken = table.take(pa.array(np.where(codes < 0, len(names), codes)))
-    return pd.Series(pd.array(taken, dtype="str"), index=index)
 
 
 def positions(ids: pd.Index, values: pd.Series) -> np.ndarray:

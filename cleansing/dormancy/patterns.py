@@ -12,7 +12,7 @@ import unicodedata
 import numpy as np
 import pandas as pd
 
-from cleansing.dormancy.lookup import pick
+from cleansing.text import pick
 
 
 def _compile(patterns: list[str]) -> re.Pattern[str] | None:

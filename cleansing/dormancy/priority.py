@@ -10,10 +10,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cleansing.dormancy.lookup import lookup, pick
+from cleansing.dormancy.lookup import lookup
 from cleansing.dormancy.rules import DormancyRules
 from cleansing.dormancy.tiers import LAPSED
 from cleansing.schema import TIERS
+from cleansing.text import pick
 
 
 def reactivation_priority(tiered: pd.DataFrame, rules: DormancyRules) -> pd.DataFrame:

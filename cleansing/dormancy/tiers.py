@@ -13,9 +13,10 @@ import numpy as np
 import pandas as pd
 
 from cleansing.dormancy.dates import as_day, complete_months, to_days
-from cleansing.dormancy.lookup import format_distinct, lookup, pick
+from cleansing.dormancy.lookup import format_distinct, lookup
 from cleansing.dormancy.rules import DeclineRules, DormancyRules, IndustryProfile
 from cleansing.schema import TIERS
+from cleansing.text import pick
 
 LAPSED = ("at_risk", "dormant", "long_dormant")
 CODE = {tier: i for i, tier in enumerate(TIERS)}  # tiers are computed as codes into TIERS

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from cleansing.text import texts_in
+from cleansing.text import pick, texts_in
 
 from .blocking import PASSES, describe_passes, generate_candidates
 from .clustering import Edges, cluster_records
@@ -254,22 +254,22 @@ def _pairs_frame(records: Records, scored: pd.DataFrame, cut_by_guard: np.ndarra
 
 
 def _crosswalk(frame: pd.DataFrame, customer_id: np.ndarray, kept: pd.DataFrame) -> pd.DataFrame:
-    """One row per record; its strongest kept merge edge explains why it joined its customer."""
-    ends = pd.DataFrame(
-        {
-            "record": np.r_[kept["left"].to_numpy(), kept["right"].to_numpy()],
-            "match_score": np.r_[kept["score"].to_numpy(), kept["score"].to_numpy()],
-            "match_reason": np.r_[kept["reason"].to_numpy(), kept["reason"].to_numpy()],
-        }
+    """One row per record; its strongest kept merge edge explains why it joined its customer
+    (ties: the first edge, left ends before right ends)."""
+    record = np.r_[kept["left"].to_numpy(), kept["right"].to_numpy()]
+    score = np.tile(kept["score"].to_numpy(dtype=float), 2)
+    reason = pd.Categorical(kept["reason"])
+    code = np.tile(reason.codes, 2)
+    order = np.lexsort((-score, record))  # stable: per record, strongest first
+    record, score, code = record[order], score[order], code[order]
+    first = np.flatnonzero(np.r_[True, record[1:] != record[:-1]]) if len(record) else order
+    best_score = np.full(len(frame), np.nan)
+    best_score[record[first]] = score[first]
+    best_reason = np.full(len(frame), len(reason.categories))  # none: 'singleton'
+    best_reason[record[first]] = code[first]
+    crosswalk = frame[["source", "source_id", "record_key"]].assign(
+        customer_id=customer_id,
+        match_reason=pick([*reason.categories, "singleton"], best_reason, frame.index),
+        match_score=best_score,
     )
-    strongest = (
-        ends.sort_values(["record", "match_score"], ascending=[True, False], kind="stable")
-        .drop_duplicates("record")
-        .set_index("record")
-    )
-    crosswalk = frame[["source", "source_id", "record_key"]].assign(customer_id=customer_id)
-    crosswalk["match_reason"] = (
-        strongest["match_reason"].reindex(crosswalk.index).fillna("singleton")
-    )
-    crosswalk["match_score"] = strongest["match_score"].reindex(crosswalk.index)
-    return crosswalk.astype({"customer_id": "str", "match_reason": "str"})[list(CROSSWALK_COLUMNS)]
+    return crosswalk[list(CROSSWALK_COLUMNS)]
