@@ -15,8 +15,10 @@ import hashlib
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from cleansing.text import texts_in
+from cleansing.text import text_positions, texts_in
 
 MERGED_COLUMNS = ("retired_id", "surviving_id")
 
@@ -127,7 +129,10 @@ def moved_records(previous_map: pd.DataFrame | None, crosswalk: pd.DataFrame) ->
     columns = ["source", "source_id", "customer_id"]
     if previous_map is None or previous_map.empty:
         return crosswalk.loc[[], columns]
-    was = ids_by_record(previous_map).reindex(pd.Index(crosswalk["record_key"])).to_numpy()
-    now = crosswalk["customer_id"].astype("str").to_numpy()
-    moved = pd.notna(was) & (was != now)
-    return crosswalk.loc[moved, columns].reset_index(drop=True)
+    previous = ids_by_record(previous_map)
+    at = text_positions(crosswalk["record_key"], previous.index)
+    known = np.flatnonzero(at >= 0)
+    was = pa.array(previous.array).take(at[known])
+    now = pa.array(crosswalk["customer_id"].astype("str").array).take(known)
+    moved = known[pc.fill_null(pc.not_equal(was, now), False).to_numpy(zero_copy_only=False)]
+    return crosswalk[columns].take(moved).reset_index(drop=True)
