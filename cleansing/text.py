@@ -230,9 +230,36 @@ def texts_in(values: pd.Series | pd.Index, wanted: pd.Series | pd.Index) -> np.n
 
 def text_positions(values: pd.Series | pd.Index, among: pd.Series | pd.Index) -> np.ndarray:
     """Position of each of `values` in `among` (its first occurrence; -1: absent), through
-    Arrow: three times faster than pandas' get_indexer on a million ids."""
-    position = pc.index_in(_arrow_text(values), value_set=_arrow_text(among))
+    Arrow: three times faster than pandas' get_indexer on a million ids. A run of equal
+    values (the lines of one company, the days of one record) is looked up once."""
+    text = _arrow_text(values)
+    starts = np.flatnonzero(~_same_as_previous(text))
+    if len(starts) < len(text) // 2:
+        position = _index_in(text.take(pa.array(starts)), among)
+        return np.repeat(position, np.diff(np.r_[starts, len(text)]))
+    return _index_in(text, among)
+
+
+def _index_in(text: pa.Array | pa.ChunkedArray, among: pd.Series | pd.Index) -> np.ndarray:
+    position = pc.index_in(text, value_set=_arrow_text(among))
     return pc.fill_null(position, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def texts_equal(left: pd.Series, right: pd.Series) -> bool:
+    """Whether two text columns hold the same values row for row (missing equals missing)."""
+    a, b = (
+        pa.chunked_array([t]) if isinstance(t, pa.Array) else t
+        for t in map(_arrow_text, (left, right))
+    )
+    return a.equals(b)
+
+
+def _same_as_previous(text: pa.Array) -> np.ndarray:
+    """Per value, whether it equals the value before it (missing values: never)."""
+    if len(text) < 2:
+        return np.zeros(len(text), bool)
+    same = pc.fill_null(pc.equal(text[1:], text[:-1]), False)
+    return np.r_[False, same.to_numpy(zero_copy_only=False)]
 
 
 def pick(

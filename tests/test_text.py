@@ -19,6 +19,8 @@ from cleansing.text import (
     normalize_text,
     normalize_texts,
     placeholder_mask,
+    text_positions,
+    texts_equal,
     to_katakana,
     to_katakana_series,
 )
@@ -214,3 +216,23 @@ def test_placeholder_mask_agrees_with_is_placeholder():
 
 def test_is_marker_expects_normalised_text():
     assert is_marker("N/A") and is_marker("--") and not is_marker("山田")
+
+
+@pytest.mark.parametrize("repeat", [1, 3])
+def test_text_positions_agree_with_pandas_with_and_without_runs(repeat: int) -> None:
+    """Arrow lookups (runs of equal values looked up once) give pandas' positions, a missing
+    value included."""
+    rng = np.random.default_rng(repeat)
+    among = pd.Series([f"id{i}" for i in range(1000)] + [None], dtype="str")
+    values = pd.Series(np.repeat([f"id{i}" for i in rng.integers(0, 1200, 5000)], repeat))
+    values = values.astype("str").mask(np.arange(len(values)) % 7 == 0)
+    expected = pd.Index(among).get_indexer(values)
+    assert (text_positions(values, among) == expected).all()
+    assert (expected == -1).any() and (expected >= 0).any()
+
+
+def test_texts_equal_row_for_row() -> None:
+    a = pd.Series(["a", None, "東京"], dtype="str")
+    assert texts_equal(a, pd.Series(["a", None, "東京"], dtype="string"))
+    assert not texts_equal(a, pd.Series(["a", "b", "東京"], dtype="str"))
+    assert not texts_equal(a, a.iloc[:2])
