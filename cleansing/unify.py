@@ -7,7 +7,7 @@ import pandas as pd
 
 from cleansing.schema import QUARANTINE_COLUMNS
 from cleansing.staging import keep_rows, raw_json
-from cleansing.text import text_positions
+from cleansing.text import text_positions, texts_equal
 
 MAP_DETAIL_COLUMNS = ["name_raw", "name_key", "corporate_number", "corporate_number_valid"]
 
@@ -18,12 +18,9 @@ def source_map(
     """The matcher's crosswalk with the source's own spelling and corporate number beside it;
     `source_rows` is the row of `staged_companies` each crosswalk row came from (the matcher's
     `MatchResult.source_rows`), so no join on keys is needed."""
-    taken = staged_companies.take(source_rows)
-    same = [
-        taken[key].astype("str").to_numpy() == crosswalk[key].astype("str").to_numpy()
-        for key in ("source", "source_id")
-    ]
-    if not np.all(same):
+    keys = ["source", "source_id"]
+    taken = staged_companies[keys + MAP_DETAIL_COLUMNS].take(source_rows)
+    if not all(texts_equal(taken[key], crosswalk[key]) for key in keys):
         raise ValueError("source_rows do not point at the crosswalk's records")
     details = taken[MAP_DETAIL_COLUMNS].reset_index(drop=True)
     return pd.concat([crosswalk.reset_index(drop=True), details], axis=1)
