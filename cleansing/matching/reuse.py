@@ -189,11 +189,14 @@ def _concat_aligned(first: pd.DataFrame, second: pd.DataFrame) -> pd.DataFrame:
     first = first.copy()
     for column in first.columns:
         if isinstance(first[column].dtype, pd.CategoricalDtype):
-            categories = first[column].cat.categories.union(
-                pd.Index(second[column].astype("object").dropna().unique()), sort=False
-            )
+            other = second[column]
+            if not isinstance(other.dtype, pd.CategoricalDtype):
+                other = other.astype("category")
+            other = other.cat.remove_unused_categories()
+            # remapping codes, never the million values themselves
+            categories = first[column].cat.categories.union(other.cat.categories, sort=False)
             first[column] = first[column].cat.set_categories(categories)
-            second[column] = pd.Categorical(second[column].astype("object"), categories=categories)
+            second[column] = other.cat.set_categories(categories)
         elif first[column].dtype != second[column].dtype:
             second[column] = second[column].astype(first[column].dtype)
     return pd.concat([first, second], ignore_index=True)
