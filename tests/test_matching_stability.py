@@ -116,7 +116,7 @@ def test_reusing_the_previous_match_gives_what_a_full_rematch_gives(sample):
 
 
 def test_moved_records_are_those_whose_customer_changed():
-    from cleansing.matching.ids import moved_records
+    from cleansing.matching.ids import moved_records, previous_ids
 
     before = pd.DataFrame(
         {"source": ["crm", "crm", "db"], "source_id": ["1", "2", "9"], "customer_id": "C1"}
@@ -129,9 +129,9 @@ def test_moved_records_are_those_whose_customer_changed():
             "customer_id": ["C1", "C2", "C1", "C3"],
         }
     )
-    moved = moved_records(before, now)
+    moved = moved_records(previous_ids(before, now["record_key"]), now)
     assert moved.to_dict("records") == [{"source": "crm", "source_id": "2", "customer_id": "C2"}]
-    assert moved_records(None, now).empty
+    assert moved_records(previous_ids(None, now["record_key"]), now).empty
 
 
 def test_crosswalk_rows_not_marked_rebuilt_are_last_runs_rows(sample):

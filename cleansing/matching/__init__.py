@@ -19,7 +19,7 @@ from cleansing.text import pick, texts_in
 from .blocking import PASSES, describe_passes, generate_candidates
 from .clustering import Edges, cluster_records
 from .config import MatchConfig
-from .ids import assign_customer_ids, ids_by_record
+from .ids import assign_customer_ids, moved_records, previous_ids
 from .overrides import Overrides, OverridesError, apply_overrides, load_overrides, resolve
 from .records import Records, prepare_records
 from .reuse import (
@@ -89,6 +89,8 @@ class MatchResult:
     - review: 'review' pairs and merge pairs cut by the guard whose records ended in different
       customers, best score first, with both names and both customer ids;
     - merged_ids: previous customer ids retired because their records merged into another;
+    - moved: (source, source_id, customer_id) of the records whose customer is not the one
+      `previous_map` gave them;
     - unknown_overrides: steward pairs naming a record this run does not have;
     - stats: counts; candidate_pairs sums the passes' pairs before deduplication, pairs_compared
       counts the distinct pairs scored; steward_must_link / steward_cannot_link count the
@@ -108,6 +110,7 @@ class MatchResult:
     customers: pd.DataFrame
     review: pd.DataFrame
     merged_ids: pd.DataFrame
+    moved: pd.DataFrame
     unknown_overrides: pd.DataFrame
     stats: dict[str, int]
     kept: PreviousMatch | None
@@ -165,12 +168,12 @@ def match_companies(
     )
     frame = records.frame
     carried = pd.Series(dtype="str")
-    if previous is not None and previous_map is not None and not previous_map.empty:
-        previous_id = ids_by_record(previous_map)
-        carried = carried_customers(frame["record_key"], cluster, unchanged, previous_id)
+    before = previous_ids(previous_map, frame["record_key"])
+    if previous is not None and before is not None:
+        carried = carried_customers(cluster, unchanged, before)
     rebuilt = ~pd.Index(cluster).isin(carried.index)
     if not carried.empty:  # the other clusters' ids need only their own records' previous rows
-        previous_map = previous_map[texts_in(previous_id.index, frame["record_key"][rebuilt])]
+        previous_map = previous_map[texts_in(before.by_record.index, frame["record_key"][rebuilt])]
     ids, merged_ids = assign_customer_ids(
         pd.DataFrame({"record_key": frame["record_key"], "cluster": cluster})[rebuilt],
         previous_map,
@@ -218,12 +221,14 @@ def match_companies(
         **{f"pairs_{name}": candidates.pass_pairs[name] for name in PASSES},
         **{f"skipped_blocks_{name}": candidates.skipped_blocks[name] for name in PASSES},
     }
+    crosswalk = _crosswalk(frame, customer_id, scored[merge & together])
     return MatchResult(
         pairs=pairs,
-        crosswalk=_crosswalk(frame, customer_id, scored[merge & together]),
+        crosswalk=crosswalk,
         customers=customers,
         review=review.sort_values("score", ascending=False, ignore_index=True),
         merged_ids=merged_ids,
+        moved=moved_records(before, crosswalk),
         unknown_overrides=steward["unknown"],
         stats=stats,
         kept=to_keep(records, computed, fingerprints, customers),

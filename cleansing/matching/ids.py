@@ -12,6 +12,7 @@ present was merged into another customer and is reported as retired.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -123,16 +124,32 @@ def _digest(text: str) -> str:
     return "C" + hashlib.sha1(text.encode()).hexdigest()[:10]
 
 
-def moved_records(previous_map: pd.DataFrame | None, crosswalk: pd.DataFrame) -> pd.DataFrame:
-    """(source, source_id, customer_id) of the records whose customer changed since
-    `previous_map`: their earlier facts must follow them."""
-    columns = ["source", "source_id", "customer_id"]
+@dataclass(frozen=True)
+class PreviousIds:
+    """The previous crosswalk as tonight's records see it: `by_record` is its customer id per
+    record key (ids_by_record), `row` the position there of each of tonight's records (-1: a
+    new record). One string lookup, shared by carried customers and moved records."""
+
+    by_record: pd.Series
+    row: np.ndarray
+
+
+def previous_ids(previous_map: pd.DataFrame | None, record_key: pd.Series) -> PreviousIds | None:
     if previous_map is None or previous_map.empty:
+        return None
+    by_record = ids_by_record(previous_map)
+    return PreviousIds(by_record, text_positions(record_key, by_record.index))
+
+
+def moved_records(previous: PreviousIds | None, crosswalk: pd.DataFrame) -> pd.DataFrame:
+    """(source, source_id, customer_id) of the records whose customer changed since the
+    previous crosswalk (`crosswalk` in the order of the records `previous` was looked up for):
+    their earlier facts must follow them."""
+    columns = ["source", "source_id", "customer_id"]
+    if previous is None:
         return crosswalk.loc[[], columns]
-    previous = ids_by_record(previous_map)
-    at = text_positions(crosswalk["record_key"], previous.index)
-    known = np.flatnonzero(at >= 0)
-    was = pa.array(previous.array).take(at[known])
+    known = np.flatnonzero(previous.row >= 0)
+    was = pa.array(previous.by_record.array).take(previous.row[known])
     now = pa.array(crosswalk["customer_id"].astype("str").array).take(known)
     moved = known[pc.fill_null(pc.not_equal(was, now), False).to_numpy(zero_copy_only=False)]
     return crosswalk[columns].take(moved).reset_index(drop=True)

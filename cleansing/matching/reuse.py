@@ -26,6 +26,7 @@ from cleansing.text import text_positions
 
 from .blocking import Candidates
 from .config import ScoringConfig
+from .ids import PreviousIds
 from .records import Records
 from .scoring import score_pairs
 
@@ -64,17 +65,16 @@ def unchanged_records(
 
 
 def carried_customers(
-    record_key: pd.Series, cluster: np.ndarray, unchanged: np.ndarray, previous_id: pd.Series
+    cluster: np.ndarray, unchanged: np.ndarray, previous: PreviousIds
 ) -> pd.Series:
     """Previous customer id per cluster label, for the clusters that are a previous customer
-    unchanged (same records, none changed); `previous_id` is the previous customer id per
-    record key."""
-    if previous_id.empty or not unchanged.any():
+    unchanged (same records, none changed)."""
+    if previous.by_record.empty or not unchanged.any():
         return pd.Series(dtype="str")
-    code, ids = pd.factorize(previous_id)
+    code, ids = pd.factorize(previous.by_record)
     previous_size = np.bincount(code, minlength=len(ids))
-    mine = text_positions(record_key, previous_id.index)
-    mine = np.where(mine >= 0, code[mine], -1)  # previous customer of each record, -1: none
+    row = previous.row
+    mine = np.where(row >= 0, code[row], -1)  # previous customer of each record, -1: none
     labels = int(cluster.max(initial=-1)) + 1
     lowest = np.full(labels, len(ids), dtype=np.int64)
     highest = np.full(labels, -1, dtype=np.int64)

@@ -16,7 +16,6 @@ from cleansing.matching import (
     load_overrides,
     match_companies,
 )
-from cleansing.matching.ids import moved_records
 from cleansing.matching.overrides import OVERRIDES_ENV
 from cleansing.unify import source_map
 from pipelines.assets.stage import HASH, held_companies
@@ -110,7 +109,7 @@ def company_matches(
     store.replace(SCORES_KEY, result.kept.pairs)
     store.replace(FINGERPRINTS_KEY, result.kept.fingerprints)
     store.replace(CUSTOMERS_KEY, result.kept.customers)
-    store.replace(MOVED_KEY, moved_records(previous_map, result.crosswalk))
+    store.replace(MOVED_KEY, result.moved)
     crosswalk = source_map(result.crosswalk, companies, result.source_rows)
     # A carried customer's crosswalk rows are as published unless an override changed the
     # decision, and so the reason, of a pair inside it: then every row is republished.
