@@ -25,6 +25,16 @@ _AMOUNT = re.compile(
 _NEGATIVE = frozenset("-−▲△")
 
 
+YEN_UNITS = 10_000  # amounts are added up in ten-thousandths of a yen
+
+
+def yen_units(amounts: np.ndarray) -> np.ndarray:
+    """Amounts (NaN: 0) as whole ten-thousandths of a yen, in floats. Sums of whole numbers
+    below 2**53 are exact, so a total does not depend on the order its parts are added in
+    (one night's lines, or days held from several nights); finer fractions are rounded."""
+    return np.rint(np.nan_to_num(np.asarray(amounts, dtype=float)) * YEN_UNITS)
+
+
 class AmountParseError(ValueError):
     """`reason`: not_a_number."""
 

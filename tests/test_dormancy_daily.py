@@ -56,12 +56,36 @@ def test_days_of_lines_give_the_features_of_the_lines(seed: int) -> None:
     pd.testing.assert_frame_equal(features(daily)[purchases], features(lines)[purchases])
 
 
-def test_days_of_days_are_the_same_days() -> None:
-    """A night's new lines are held as days of their own: days split over several nights give
-    the features the days of all lines together give."""
+@pytest.mark.parametrize("cents", [False, True])
+def test_days_of_days_are_the_same_days(cents: bool) -> None:
+    """A night's new lines are held as days of their own: days split over several nights, in
+    any order, give exactly the features of the lines together, fractions of a yen included
+    (sums are exact, so the order lines are added in does not show)."""
     lines = random_lines(7)
-    split = pd.concat([daily_purchases(lines[:1500]), daily_purchases(lines[1500:])])
-    pd.testing.assert_frame_equal(features(split), features(daily_purchases(lines)))
+    if cents:
+        lines["amount"] += np.random.default_rng(8).choice([0.1, 0.35, -1.5, 1.1, 0.4], len(lines))
+    whole = features(lines)
+    for split in (
+        [daily_purchases(lines[:1500]), daily_purchases(lines[1500:])],
+        [daily_purchases(lines[2500:]), daily_purchases(lines[:2500])],  # back-dated lines later
+    ):
+        pd.testing.assert_frame_equal(features(pd.concat(split)), whole)
+    pd.testing.assert_frame_equal(features(daily_purchases(lines)), whole)
+
+
+def test_a_total_does_not_depend_on_which_night_brought_a_line() -> None:
+    """-1.5 + 1.1 + 0.4 is 1.1e-16 in floats in one order and 0.0 in another: with exact sums
+    both nights see a prior year of exactly 0, so no decline is judged from a rounding."""
+    lines = pd.DataFrame(
+        {
+            "company_source_id": pd.array(["r1"] * 3, dtype="str"),
+            "transaction_date": pd.to_datetime(["2024-01-10", "2024-02-10", "2024-03-10"]),
+            "amount": [-1.5, 1.1, 0.4],
+        }
+    )
+    together = features(lines)
+    later = features(pd.concat([daily_purchases(lines[1:]), daily_purchases(lines[:1])]))
+    assert together.loc[0, "amount_prev_12m"] == later.loc[0, "amount_prev_12m"] == 0.0
 
 
 def test_one_row_per_record_and_day_with_net_and_largest() -> None:

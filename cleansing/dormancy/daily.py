@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from cleansing.amounts import YEN_UNITS, yen_units
 from cleansing.dormancy.dates import DAY_BIAS, to_days
 
 DAILY_COLUMNS = ("company_source_id", "transaction_date", "amount", "largest_line")
@@ -21,23 +22,28 @@ DAILY_COLUMNS = ("company_source_id", "transaction_date", "amount", "largest_lin
 
 def daily_purchases(lines: pd.DataFrame) -> pd.DataFrame:
     """One row per (company_source_id, day) with a dated line: the net `amount` (returns
-    subtract, a missing amount counts as 0) and the `largest_line`. Sums run in line order,
-    so the same lines always give the same figures."""
+    subtract, a missing amount counts as 0) and the `largest_line`. Sums are exact
+    (`yen_units`), so days summed again give the total of their lines."""
     record, ids = pd.factorize(lines["company_source_id"])
     days = to_days(lines["transaction_date"])
     kept = (record >= 0) & ~np.isnat(days)  # a line without either is nobody's purchase
-    amount = np.nan_to_num(lines["amount"].to_numpy(dtype=float, na_value=np.nan)[kept])
+    amount = yen_units(lines["amount"].to_numpy(dtype=float, na_value=np.nan)[kept])
     key = (record[kept].astype(np.int64) << 32) | (days[kept].astype(np.int64) + DAY_BIAS)
     order = np.argsort(key, kind="stable")
     key, amount = key[order], amount[order]
-    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if len(key) else key
+    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]][: len(key)])
     first = key[starts]
     day = ((first & 0xFFFFFFFF) - DAY_BIAS).astype("datetime64[D]")
+    net, largest = (
+        (np.add.reduceat(amount, starts), np.maximum.reduceat(amount, starts))
+        if len(key)
+        else (amount, amount)
+    )
     return pd.DataFrame(
         {
             "company_source_id": ids.take(first >> 32).array,
             "transaction_date": day.astype("datetime64[s]"),
-            "amount": np.add.reduceat(amount, starts) if len(key) else amount,
-            "largest_line": np.maximum.reduceat(amount, starts) if len(key) else amount,
+            "amount": net / YEN_UNITS,
+            "largest_line": largest / YEN_UNITS,
         }
     )

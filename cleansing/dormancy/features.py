@@ -11,6 +11,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from cleansing.amounts import YEN_UNITS, yen_units
 from cleansing.dormancy.dates import DAY_BIAS, as_day, shift_months, to_days
 from cleansing.dormancy.lookup import lookup, positions
 from cleansing.dormancy.patterns import first_match
@@ -91,13 +92,15 @@ def _purchases(
     lines, or days of lines with their `largest_line` (see daily.py)."""
     n = len(ids)
     codes, days, keep = _dated_rows(transactions, "transaction_date", ids, day)
-    amount = np.nan_to_num(transactions["amount"].to_numpy(dtype=float, na_value=np.nan)[keep])
+    # exact sums (yen_units): the same total however the lines were split into days
+    amount = yen_units(transactions["amount"].to_numpy(dtype=float, na_value=np.nan)[keep])
     largest = amount
     if "largest_line" in transactions.columns:
-        largest = transactions["largest_line"].to_numpy(dtype=float)[keep]
+        largest = yen_units(transactions["largest_line"].to_numpy(dtype=float)[keep])
     recent, prior = _last_two_years(days, day)
     bought = largest > 0
-    large = bought & (largest >= large_yen[codes])  # NaN threshold: profile has no large purchase
+    # NaN threshold: the profile has no large purchase
+    large = bought & (largest >= large_yen[codes] * YEN_UNITS)
 
     packed = np.sort(
         (codes[bought].astype(np.int64) << 32) | (days[bought].astype(np.int64) + DAY_BIAS)
@@ -118,9 +121,11 @@ def _purchases(
             "last_purchase_date": last_purchase,
             "last_large_purchase_date": _last_day(codes[large], days[large], n),
             "purchase_count": np.bincount(buyer, minlength=n),
-            "lifetime_amount": np.bincount(codes, weights=amount, minlength=n),
-            "amount_12m": np.bincount(codes[recent], weights=amount[recent], minlength=n),
-            "amount_prev_12m": np.bincount(codes[prior], weights=amount[prior], minlength=n),
+            "lifetime_amount": np.bincount(codes, weights=amount, minlength=n) / YEN_UNITS,
+            "amount_12m": np.bincount(codes[recent], weights=amount[recent], minlength=n)
+            / YEN_UNITS,
+            "amount_prev_12m": np.bincount(codes[prior], weights=amount[prior], minlength=n)
+            / YEN_UNITS,
             "orders_12m": np.bincount(buyer[buy_recent], minlength=n),
             "orders_prev_12m": np.bincount(buyer[buy_prior], minlength=n),
         }
