@@ -84,6 +84,10 @@ class NightStore:
             return None
         return self._read_chunks(entry["chunks"], columns)
 
+    def wrote(self, name: str) -> bool:
+        """Whether this run wrote `name` (a re-execution or a single asset did not stage)."""
+        return (self.pending / _file_name(name)).exists()
+
     def value(self, name: str, default: Any = None) -> Any:
         """A stored JSON value (a fingerprint, a high-water mark), or `default`."""
         entry = self._entry(name)

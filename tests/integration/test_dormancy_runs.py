@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import dagster as dg
 import pandas as pd
 import pytest
 import yaml
 
 from cleansing.dormancy.rules import DEFAULT_RULES_PATH
+from pipelines.io_manager import load_value
 from sampledata import generate
 from tests.integration.harness import AS_OF, build_defs, read_tables, run_nightly
 
@@ -105,3 +107,28 @@ def test_a_malformed_rules_file_fails_before_any_write(two_dates: dict, tmp_path
     assert "at_risk_monthz" in str(failure.step_failure_data.error)
     after = read_tables(two_dates["root"], "customers")["customers"]
     pd.testing.assert_frame_equal(before, after)
+
+
+def test_dormancy_rerun_alone_after_a_failed_first_night_judges_every_fact(
+    tmp_path: Path,
+) -> None:
+    """The first night fails in customer_dormancy (a broken rules file), so no night is
+    committed; the operator mends the file and materialises customer_dormancy alone, in a new
+    run that staged nothing. It judges from the unified facts, as the complete night would."""
+    generate(tmp_path / "sample", n_companies=150, seed=5, as_of=AS_OF)
+    broken = tmp_path / "rules.yaml"
+    broken.write_text("tiers: [", encoding="utf-8")
+    defs = build_defs(tmp_path / "sample", tmp_path / "failed")
+    assert not run_nightly(defs, AS_OF, rules_path=str(broken)).success
+    alone = defs.resolve_job_def("nightly").execute_in_process(
+        run_config={"ops": {"customer_dormancy": {"config": {"as_of": AS_OF.isoformat()}}}},
+        asset_selection=[dg.AssetKey("customer_dormancy")],
+    )
+    assert alone.success
+    complete = build_defs(tmp_path / "sample", tmp_path / "complete")
+    assert run_nightly(complete, AS_OF).success
+    judged = load_value(tmp_path / "failed" / "storage" / "customer_dormancy")
+    expected = load_value(tmp_path / "complete" / "storage" / "customer_dormancy")
+    assert judged["purchase_count"].sum() > 0
+    columns = ["customer_id", "tier", "purchase_count", "lifetime_amount", "priority"]
+    pd.testing.assert_frame_equal(judged[columns], expected[columns])
