@@ -50,12 +50,15 @@ def save_value(path: UPath | Path, obj: Any) -> None:
     # Written beside and renamed over: a process still holding the old file's pages (a frame
     # loaded from it) keeps them, where rewriting the file in place would pull them away.
     written = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
-    with written.open("wb") as file:
-        if table is None:
-            pickle.dump(obj, file, pickle.HIGHEST_PROTOCOL)
-        else:
-            feather.write_feather(table, file, compression="uncompressed")
-    written.replace(path)
+    try:
+        with written.open("wb") as file:
+            if table is None:
+                pickle.dump(obj, file, pickle.HIGHEST_PROTOCOL)
+            else:
+                feather.write_feather(table, file, compression="uncompressed")
+        written.replace(path)
+    finally:
+        written.unlink(missing_ok=True)  # a failed write leaves nothing behind
 
 
 def load_value(path: UPath | Path, columns: list[str] | None = None) -> Any:

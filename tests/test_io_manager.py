@@ -3,6 +3,7 @@ whether they went as Arrow files or (with object columns) as pickles."""
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 
 import dagster as dg
@@ -94,3 +95,12 @@ def test_a_loaded_frame_outlives_the_file_saved_over_it(tmp_path: Path) -> None:
     pd.testing.assert_frame_equal(loaded, big)
     pd.testing.assert_frame_equal(load_value(path), TYPED)
     assert [p.name for p in tmp_path.iterdir()] == ["frame"]  # nothing left beside it
+
+
+def test_a_failed_write_leaves_the_old_file_and_nothing_else(tmp_path: Path) -> None:
+    path = tmp_path / "frame"
+    save_value(path, TYPED)
+    with pytest.raises((pickle.PicklingError, AttributeError)):
+        save_value(path, {"not picklable": lambda: None})
+    pd.testing.assert_frame_equal(load_value(path), TYPED)
+    assert [p.name for p in tmp_path.iterdir()] == ["frame"]
