@@ -127,6 +127,8 @@ def score_with_reuse(
     by_code = np.argsort(kept_code)  # a pair code names one pair: kept codes are distinct
     row, kept_code = row[by_code], kept_code[by_code]
     candidate_code = candidates.left * n + candidates.right  # sorted by blocking's union
+    if not (candidate_code[1:] > candidate_code[:-1]).all():  # the binary search relies on it
+        raise ValueError("candidate pairs must be distinct and ordered by (left, right)")
     reused, at = _sorted_find(kept_code, candidate_code)
     appeared = ~reused & unchanged[candidates.left] & unchanged[candidates.right]
     vanished = ~_sorted_find(candidate_code, kept_code)[0]
