@@ -267,7 +267,7 @@ def _crosswalk(frame: pd.DataFrame, customer_id: np.ndarray, kept: pd.DataFrame)
     code = np.tile(reason.codes, 2)
     order = np.lexsort((-score, record))  # stable: per record, strongest first
     record, score, code = record[order], score[order], code[order]
-    first = np.flatnonzero(np.r_[True, record[1:] != record[:-1]]) if len(record) else order
+    first = np.flatnonzero(np.r_[True, record[1:] != record[:-1]][: len(record)])
     best_score = np.full(len(frame), np.nan)
     best_score[record[first]] = score[first]
     best_reason = np.full(len(frame), len(reason.categories))  # none: 'singleton'
