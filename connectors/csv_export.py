@@ -144,6 +144,8 @@ def _mark_lines(data: memoryview) -> tuple[memoryview, Marks | None]:
     but no row. pyarrow ends a line at any CR; csv.reader, outside quotes, only at CRs that are
     followed by nothing but more CRs before the LF (anything else is an error). Marked, these
     lines are recognisable rows; marks that fall inside quoted cells are removed again."""
+    if not _has_odd_lines(data):  # the usual export: a byte search instead of array passes
+        return data, None
     codes = np.frombuffer(data, np.uint8)
     breaks = np.flatnonzero((codes == LF) | (codes == CR))
     breaks = breaks[breaks + 1 < len(codes)]  # a break at the very end starts no line
@@ -162,6 +164,14 @@ def _mark_lines(data: memoryview) -> tuple[memoryview, Marks | None]:
         previous = start
     pieces.append(data[previous:])
     return memoryview(b"".join(pieces)), marks
+
+
+def _has_odd_lines(data: memoryview) -> bool:
+    """Whether `data` has a line `_mark_lines` marks: a blank line (an LF followed by an LF or
+    a CR) or a CR followed by anything but an LF, short of the last byte."""
+    text = bytes(data)
+    lone_cr = text.count(b"\r") - text.count(b"\r\n") - text.endswith(b"\r")
+    return lone_cr > 0 or b"\n\n" in text or b"\n\r" in text
 
 
 def _parse(
