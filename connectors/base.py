@@ -242,6 +242,14 @@ def _negate(values: pd.Series, flagged: pd.Series) -> pd.Series:
     return out
 
 
+def _translate(codes: pd.Series, table: dict[str, str]) -> pd.Series:
+    """`codes` with each value found in `table` replaced, looked up once per distinct value
+    (Series.replace runs one pass over a million cells per entry of the table)."""
+    position, distinct = pd.factorize(codes)
+    translated = pd.array([table.get(value, value) for value in distinct], dtype="string")
+    return pd.Series(translated.take(position, allow_fill=True), index=codes.index)
+
+
 def apply_mapping(
     frame: pd.DataFrame, mapping: EntityMapping, entity: str, location: str
 ) -> pd.DataFrame:
@@ -263,7 +271,7 @@ def apply_mapping(
     for canon, value in mapping.constants.items():
         out[canon] = value
     for canon, table in mapping.values.items():
-        out[canon] = out[canon].astype("string").str.strip().replace(table)
+        out[canon] = _translate(out[canon].astype("string").str.strip(), table)
     if mapping.negative_when:
         codes = frame[mapping.negative_when.column].astype("string").str.strip()
         out["amount"] = _negate(out["amount"], codes.isin(mapping.negative_when.values))

@@ -186,3 +186,21 @@ def test_negative_when_negates_only_unsigned_amounts_of_coded_rows() -> None:
     )
     amounts = apply_mapping(frame, mapping, "transactions", "t")["amount"].tolist()
     assert amounts == [500, -500, "-1,000", "▲1,000", -20]
+
+
+def test_coded_values_are_translated_and_others_kept() -> None:
+    frame = pd.DataFrame(
+        {
+            "ID": ["1", "2", "3", "4", "5"],
+            "段階": [" 受注", "失注 ", None, "保留", "受注"],
+            "row_ref": ["r1", "r2", "r3", "r4", "r5"],
+        }
+    )
+    mapping = EntityMapping(
+        columns={"source_id": "ID", "stage": "段階"},
+        values={"stage": {"受注": "won", "失注": "lost"}},
+    )
+    out = apply_mapping(frame, mapping, "deals", "deals.csv")
+    assert out["stage"].tolist()[:2] == ["won", "lost"]
+    assert pd.isna(out["stage"][2])
+    assert out["stage"].tolist()[3:] == ["保留", "won"]  # an unknown code is left for staging
