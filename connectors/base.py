@@ -21,6 +21,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from cleansing.schema import ENTITIES, QUARANTINE_COLUMNS, RAW_COLUMNS, REQUIRED_RAW
+from cleansing.text import map_unique
 
 ROW_REF = "row_ref"
 FILE_KINDS = ("csv", "excel")
@@ -242,14 +243,6 @@ def _negate(values: pd.Series, flagged: pd.Series) -> pd.Series:
     return out
 
 
-def _translate(codes: pd.Series, table: dict[str, str]) -> pd.Series:
-    """`codes` with each value found in `table` replaced, looked up once per distinct value
-    (Series.replace runs one pass over a million cells per entry of the table)."""
-    position, distinct = pd.factorize(codes)
-    translated = pd.array([table.get(value, value) for value in distinct], dtype="string")
-    return pd.Series(translated.take(position, allow_fill=True), index=codes.index)
-
-
 def apply_mapping(
     frame: pd.DataFrame, mapping: EntityMapping, entity: str, location: str
 ) -> pd.DataFrame:
@@ -271,7 +264,11 @@ def apply_mapping(
     for canon, value in mapping.constants.items():
         out[canon] = value
     for canon, table in mapping.values.items():
-        out[canon] = _translate(out[canon].astype("string").str.strip(), table)
+        # once per distinct code: Series.replace passes over every cell per table entry
+        codes = out[canon].astype("string").str.strip()
+        out[canon] = map_unique(
+            codes, lambda v, t=table: t.get(v, v), dtype="string", na_value=pd.NA
+        )
     if mapping.negative_when:
         codes = frame[mapping.negative_when.column].astype("string").str.strip()
         out["amount"] = _negate(out["amount"], codes.isin(mapping.negative_when.values))
