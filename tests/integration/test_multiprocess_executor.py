@@ -5,6 +5,8 @@ processes of their own."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import dagster as dg
@@ -63,3 +65,38 @@ def test_forked_steps_publish_what_an_in_process_run_publishes(
     )
     assert sum(forked["customers"].values()) > 0
     assert forked == in_process
+
+
+# A step process builds the instance from its ref first thing; what that imports, the forkserver
+# should have imported already (pipelines/step_preload.py).
+INSTANCE_PROBE = """
+import sys
+import pipelines.step_preload
+from dagster._core.instance.ref import InstanceRef
+import dagster as dg
+before = set(sys.modules)
+with dg.DagsterInstance.from_ref(InstanceRef.from_dir(sys.argv[1])):
+    pass
+print(len(set(sys.modules) - before))
+"""
+
+
+@pytest.mark.parametrize("storage", ["sqlite", "postgres"])
+def test_the_forkserver_preloads_what_building_the_instance_imports(
+    tmp_path: Path, storage: str
+) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    if storage == "postgres":  # production's instance: its storage classes live in dagster_postgres
+        (home / "dagster.yaml").write_text(
+            "storage:\n  postgres:\n    postgres_url: postgresql://postgres@127.0.0.1:5432/test\n"
+        )
+    done = subprocess.run(
+        [sys.executable, "-c", INSTANCE_PROBE, str(home)],
+        env={**os.environ, "DAGSTER_HOME": str(home)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout.split()[-1]) < 30  # ~290 modules without the preload
