@@ -70,3 +70,11 @@ def test_published_tables_show_their_column_schema() -> None:
     assert "tier" in columns and "休眠区分" in columns["tier"]
     assert all(spec.owners == ["team:data-engineering"] for spec in specs.values())
     assert all(spec.description for spec in specs.values())
+
+
+def test_runs_allocate_arrow_memory_from_the_system_allocator() -> None:
+    import pyarrow as pa
+
+    import pipelines  # noqa: F401  the package sets the pool for every process running it
+
+    assert pa.default_memory_pool().backend_name == "system"
