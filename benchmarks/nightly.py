@@ -18,7 +18,9 @@ copy's time is printed apart; the job's figures then include reading over the wi
 
 The job runs as the schedule runs it: `nightly` from the same definitions, launched with
 `execute_job` against a persistent instance, by default on the multiprocess executor (one
-process per step, two at a time on two cores) as the daemon's run worker does. A hook on every
+process per step, two at a time on two cores) as the daemon's run worker does; `--incremental`
+runs the next night in a new process, as the daemon launches every run in a new run worker
+(whose forkserver imports the definitions again: ~3 s of either night). A hook on every
 step logs the step process's peak RSS (VmHWM, reset after each step so in-process steps get
 their own peak); a sampler adds up the RSS of this process and its step processes for the run's
 peak. `--postgres` then republishes the same intermediate data into a throw-away PostgreSQL
@@ -484,18 +486,18 @@ def incremental_night(
         f"{time.perf_counter() - start:.0f} s (not timed): {changes}",
         flush=True,
     )
-    result, wall, tree_peak, instance = run_nightly(args.executor, as_of=NEXT_NIGHT)
-    steps = step_figures(instance, result.run_id)
+    run_id, success, wall, tree_peak = night_in_subprocess(args.executor, NEXT_NIGHT)
+    steps = step_figures(dg.DagsterInstance.get(), run_id)
     print_steps(f"incremental night of {NEXT_NIGHT}", args.executor, steps)
     peak = round(max([tree_peak, *(s.peak_mb for s in steps)]), 0)
     ratio = wall / full["wall_s"]
     print(
         f"{'total':<22}{'':>8}{wall:>9.1f}{'':>17}{peak:>9.0f}"
         f"   {ratio:.1%} of the full night's {full['wall_s']:.1f} s"
-        f"{'' if result.success else '  RUN FAILED'}"
+        f"{'' if success else '  RUN FAILED'}"
     )
     return {
-        "success": result.success,
+        "success": success,
         "changes": changes,
         "wall_s": round(wall, 1),
         "peak_mb": peak,
@@ -549,6 +551,31 @@ def bench(size: str, args: argparse.Namespace) -> dict[str, object]:
     return figures
 
 
+def night_in_subprocess(executor: str, as_of: dt.date) -> tuple[str, bool, float, float]:
+    """One night in a process of its own, as the daemon launches every run in a new run worker:
+    the forkserver its steps fork from starts (importing the definitions) within the night's
+    time, as it does for the full night, the first in its process. (run id, success, wall
+    seconds, peak MB of the process tree)."""
+    done = subprocess.run(
+        [sys.executable, __file__, "--one-night", as_of.isoformat(), "--executor", executor],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"the night of {as_of} did not run:\n{done.stderr[-2000:]}")
+    night = json.loads(done.stdout.splitlines()[-1])
+    return night["run_id"], night["success"], night["wall_s"], night["peak_mb"]
+
+
+def one_night(executor: str, as_of: dt.date) -> int:
+    """`--one-night`: run the night in this process's environment, print its figures as JSON."""
+    result, wall, tree_peak, _ = run_nightly(executor, as_of=as_of)
+    night = {"run_id": result.run_id, "success": result.success, "wall_s": wall}
+    print(json.dumps({**night, "peak_mb": tree_peak}))
+    return 0
+
+
 def bench_in_subprocess(size: str, argv: list[str]) -> dict[str, object]:
     """One size in a process of its own: the forkserver the step processes fork from keeps
     the environment it started with, and each size has its own (a run of the daemon has its
@@ -599,7 +626,10 @@ def main(argv: list[str] | None = None) -> int:
         "--postgres-url",
         default=os.environ.get("HORIOKOSHI_BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL),
     )
+    parser.add_argument("--one-night", type=dt.date.fromisoformat, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.one_night:
+        return one_night(args.executor, args.one_night)
     if len(args.size) == 1:
         results = [bench(args.size[0], args)]
     else:
