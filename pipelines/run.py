@@ -60,7 +60,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nrun {result.run_id} succeeded (as of {args.as_of})")
     print(f"warehouse: {engine.url.render_as_string(hide_password=True)}")
     print(f"customers: {len(customers)}  tiers: {customers['tier'].value_counts().to_dict()}")
-    print(customers[SHOWN_COLUMNS].head(10).to_string(index=False))
+    first = customers.sort_values("customer_id").head(10)  # a table's rows have no order
+    print(first[SHOWN_COLUMNS].to_string(index=False))
     return 0
 
 

@@ -103,6 +103,11 @@ def publish(
                 "SELECT pg_advisory_xact_lock(hashtext('horiokoshi.publish'), "
                 "hashtext(current_schema()))"
             )
+        else:
+            # Tables are sets (every reader orders what it shows): loading without keeping
+            # the frame's row order lets DuckDB compress row groups in parallel, which halves
+            # the loads (512k customers: 2.0 -> 1.0 s).
+            conn.exec_driver_sql("SET preserve_insertion_order = false")
         existing = existing_columns(conn)
         partitioned = {n: f for n, f in frames.items() if partition_column(TABLES[n])}
         loads = {
