@@ -7,6 +7,9 @@ about twice the bytes on a local disk. Arrow keeps pandas' dtypes through its sc
 metadata (categoricals as dictionaries, with their categories and order), except for `object`
 columns, which may hold anything and would come back converted: a frame with one is pickled,
 so every value comes back exactly as it went.
+Any other value is pickled, except the large frames inside it (a match result's pairs and
+crosswalk, a source's raw rows per entity): each goes to an Arrow file beside the pickle, which
+names it, so they too are written without pickling and memory-mapped when the value is loaded.
 Files live where Dagster's FilesystemIOManager puts them (one per asset under the instance's
 storage directory, or `base_dir`); the format is read from the file's first bytes.
 """
@@ -15,8 +18,9 @@ from __future__ import annotations
 
 import pickle
 import uuid
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import dagster as dg
 import pandas as pd
@@ -44,21 +48,28 @@ def arrow_table(frame: pd.DataFrame) -> pa.Table | None:
     return table if same else None
 
 
-def save_value(path: UPath | Path, obj: Any) -> None:
-    """A typed DataFrame as an Arrow IPC file, anything else pickled."""
+# Frames inside a pickled value with at least this many rows go to Arrow files of their own.
+INNER_FRAME_ROWS = 100_000
+
+
+def save_value(path: UPath | Path, obj: Any, inner_frame_rows: int = INNER_FRAME_ROWS) -> None:
+    """A typed DataFrame as an Arrow IPC file; anything else pickled, with the typed frames of
+    `inner_frame_rows` rows or more inside it in Arrow files beside it."""
     table = arrow_table(obj) if isinstance(obj, pd.DataFrame) else None
-    # Written beside and renamed over: a process still holding the old file's pages (a frame
-    # loaded from it) keeps them, where rewriting the file in place would pull them away.
-    written = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
+    if table is not None:
+        _write_replacing(path, lambda file: feather.write_feather(table, file, "uncompressed"))
+        _remove_inner_files(path, keep=set())
+        return
+    inner: list[str] = []
     try:
-        with written.open("wb") as file:
-            if table is None:
-                pickle.dump(obj, file, pickle.HIGHEST_PROTOCOL)
-            else:
-                feather.write_feather(table, file, compression="uncompressed")
-        written.replace(path)
-    finally:
-        written.unlink(missing_ok=True)  # a failed write leaves nothing behind
+        _write_replacing(
+            path, lambda file: _FramePickler(file, path, inner_frame_rows, inner).dump(obj)
+        )
+    except BaseException:
+        for name in inner:
+            path.with_name(name).unlink(missing_ok=True)
+        raise
+    _remove_inner_files(path, keep=set(inner))
 
 
 def load_value(path: UPath | Path, columns: list[str] | None = None) -> Any:
@@ -66,11 +77,68 @@ def load_value(path: UPath | Path, columns: list[str] | None = None) -> Any:
     with path.open("rb") as file:
         if file.read(len(ARROW_MAGIC)) != ARROW_MAGIC:
             file.seek(0)
-            value = pickle.load(file)
+            value = _FrameUnpickler(file, path).load()
             return value[columns] if columns is not None else value
     # Memory-mapped and uncompressed: the columns are views of the file's pages.
     table = feather.read_table(str(path), columns=columns, memory_map=True)
     return table.to_pandas(split_blocks=True)
+
+
+def _write_replacing(path: UPath | Path, write: Callable[[BinaryIO], None]) -> None:
+    """Written beside and renamed over: a process still holding the old file's pages (a frame
+    loaded from it) keeps them, where rewriting the file in place would pull them away."""
+    written = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
+    try:
+        with written.open("wb") as file:
+            write(file)
+        written.replace(path)
+    finally:
+        written.unlink(missing_ok=True)  # a failed write leaves nothing behind
+
+
+def _inner_prefix(path: UPath | Path) -> str:
+    return f".{path.name}.frame-"
+
+
+def _remove_inner_files(path: UPath | Path, keep: set[str]) -> None:
+    """The Arrow files of the value `path` held before (unlinked: a reader keeps its pages)."""
+    for old in path.parent.glob(_inner_prefix(path) + "*.arrow"):
+        if old.name not in keep:
+            old.unlink(missing_ok=True)
+
+
+class _FramePickler(pickle.Pickler):
+    """Pickles a value, writing its large typed frames to Arrow files beside `path` and
+    recording only their names."""
+
+    def __init__(self, file: BinaryIO, path: UPath | Path, min_rows: int, written: list[str]):
+        super().__init__(file, pickle.HIGHEST_PROTOCOL)
+        self.path, self.min_rows, self.written = path, min_rows, written
+
+    def persistent_id(self, obj: Any) -> str | None:
+        if type(obj) is not pd.DataFrame or len(obj) < self.min_rows:
+            return None
+        table = arrow_table(obj)
+        if table is None:
+            return None
+        name = f"{_inner_prefix(self.path)}{uuid.uuid4().hex}.arrow"
+        self.written.append(name)
+        with self.path.with_name(name).open("wb") as file:
+            feather.write_feather(table, file, compression="uncompressed")
+        return name
+
+
+class _FrameUnpickler(pickle.Unpickler):
+    """Loads what `_FramePickler` wrote, memory-mapping the frames it put beside `path`."""
+
+    def __init__(self, file: BinaryIO, path: UPath | Path):
+        super().__init__(file)
+        self.path = path
+
+    def persistent_load(self, pid: Any) -> pd.DataFrame:
+        if not (isinstance(pid, str) and pid.startswith(_inner_prefix(self.path))):
+            raise pickle.UnpicklingError(f"unknown reference {pid!r} in {self.path}")
+        return load_value(self.path.with_name(pid))
 
 
 class FrameFileIOManager(dg.UPathIOManager):

@@ -4,6 +4,7 @@ whether they went as Arrow files or (with object columns) as pickles."""
 from __future__ import annotations
 
 import pickle
+from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
@@ -104,3 +105,47 @@ def test_a_failed_write_leaves_the_old_file_and_nothing_else(tmp_path: Path) -> 
         save_value(path, {"not picklable": lambda: None})
     pd.testing.assert_frame_equal(load_value(path), TYPED)
     assert [p.name for p in tmp_path.iterdir()] == ["frame"]
+
+
+@dataclass(frozen=True)
+class Result:
+    pairs: pd.DataFrame
+    notes: pd.DataFrame  # object column: pickled with the value
+    stats: dict[str, int]
+
+
+def result(rows: int) -> Result:
+    pairs = pd.DataFrame({"left": np.arange(rows), "key": pd.array([f"k{i}" for i in range(rows)])})
+    return Result(pairs, pd.DataFrame({"any": [object(), "x"]}), {"rows": rows})
+
+
+def beside(path: Path) -> list[str]:
+    return sorted(p.name for p in path.parent.iterdir() if p.name != path.name)
+
+
+def test_large_frames_inside_a_value_go_to_arrow_files_beside_it(tmp_path: Path) -> None:
+    path = tmp_path / "matches"
+    first = result(5)
+    save_value(path, first, inner_frame_rows=3)
+    (inner,) = beside(path)  # the pairs only: notes has an object column, and both are named
+    assert inner.endswith(".arrow") and (tmp_path / inner).read_bytes()[:6] == ARROW_MAGIC
+    loaded = load_value(path)
+    pd.testing.assert_frame_equal(loaded.pairs, first.pairs)
+    assert loaded.stats == {"rows": 5} and loaded.notes["any"].iloc[1] == "x"
+    save_value(path, result(2), inner_frame_rows=3)  # below the bar: pickled whole
+    assert beside(path) == []
+    pd.testing.assert_frame_equal(loaded.pairs, first.pairs)  # still mapped, though unlinked
+    save_value(path, result(4), inner_frame_rows=3)
+    save_value(path, TYPED)  # a frame saved over the value: its files go too
+    assert beside(path) == []
+
+
+def test_a_failed_write_of_a_value_keeps_the_old_value_and_its_files(tmp_path: Path) -> None:
+    path = tmp_path / "matches"
+    save_value(path, result(5), inner_frame_rows=3)
+    kept = beside(path)
+    broken = {"pairs": result(6).pairs, "callback": lambda: None}  # pairs written, then fails
+    with pytest.raises((pickle.PicklingError, AttributeError)):
+        save_value(path, broken, inner_frame_rows=3)
+    assert beside(path) == kept
+    pd.testing.assert_frame_equal(load_value(path).pairs, result(5).pairs)
