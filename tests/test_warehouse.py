@@ -17,7 +17,7 @@ import warehouse.publish as publish_module
 from warehouse.frames import to_arrow
 from warehouse.history import previous_tiers
 from warehouse.publish import FACT_TABLES, NightChanges, make_engine, publish, read_table
-from warehouse.schema import TABLES, VIEWS
+from warehouse.schema import TABLES, VIEWS, grows_nightly
 
 TRICKY_TEXT = ["", 'say "hi"', "a,b", "two\nlines", "\\.", "C:\\path", "株式会社　山田商事"]
 
@@ -327,3 +327,25 @@ def test_incremental_changes_keep_rows_whose_id_is_still_staged(engine: sa.Engin
     assert read_table(engine, "customer_source_map")["source_id"].tolist() == ["A1"]
     assert read_table(engine, "deals")["source_id"].tolist() == ["A1"]
     assert read_table(engine, "quarantine").empty
+
+
+def test_duckdb_keys_no_table_that_grows_every_night(tmp_path: Path) -> None:
+    """DuckDB's ART primary keys cost more than the loads on tables of millions of lines; the
+    fact tables and the history go without (PostgreSQL keeps every key, as checked above)."""
+    engine = make_engine(f"duckdb:///{tmp_path / 'wh.duckdb'}")
+    try:
+        publish(engine, frames(3))
+        with engine.connect() as conn:
+            keyed = {
+                row[0]
+                for row in conn.exec_driver_sql(
+                    "SELECT table_name FROM duckdb_constraints() "
+                    "WHERE constraint_type = 'PRIMARY KEY'"
+                ).all()
+            }
+    finally:
+        engine.dispose()
+    growing = {t.name for t in TABLES.values() if grows_nightly(t)}
+    assert growing == {"transactions", "deals", "activities", "dormancy_history"}
+    keyed_tables = {t.name for t in TABLES.values() if t.primary_key.columns}
+    assert keyed == keyed_tables - growing

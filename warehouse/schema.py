@@ -29,6 +29,12 @@ TEXT, DATE, FLOAT, INT, BOOL = sa.Text(), sa.Date(), sa.Double(), sa.BigInteger(
 ID = sa.Text().with_variant(postgresql.TEXT(collation="C"), "postgresql")
 
 
+def grows_nightly(table: sa.Table) -> bool:
+    """Tables every night appends to (the fact tables and the history): DuckDB builds no index
+    for their primary key (warehouse/publish.py `_stage`)."""
+    return bool(table.info.get("grows_nightly"))
+
+
 def source_key() -> sa.PrimaryKeyConstraint:
     """A source row's key, selective column first: a few 'source' values lead no sort, so
     (source_id, source) builds ~3x faster than (source, source_id) and serves id lookups."""
@@ -118,6 +124,7 @@ transactions = sa.Table(
     col("product", TEXT, "Product / 商品名"),
     source_key(),
     comment="Sales lines from every source, tied to their customer / 全ソースの売上明細（統合顧客ID付き）",
+    info={"grows_nightly": True},
 )
 
 deals = sa.Table(
@@ -133,6 +140,7 @@ deals = sa.Table(
     col("loss_reason", TEXT, "Loss reason / 失注理由"),
     source_key(),
     comment="Deals from the CRM/SFA, tied to their customer / 商談（統合顧客ID付き）",
+    info={"grows_nightly": True},
 )
 
 activities = sa.Table(
@@ -146,6 +154,7 @@ activities = sa.Table(
     col("activity_type", TEXT, "email_open, pricing_page_view, visit, ... / 種別"),
     source_key(),
     comment="Engagement and contact events (email opens, visits, ...) / 活動履歴（メール開封・訪問など）",
+    info={"grows_nightly": True},
 )
 
 quarantine = sa.Table(
@@ -192,7 +201,7 @@ dormancy_history = sa.Table(
     sa.Index(None, "as_of_date"),
     comment="One row per customer per run date: the tier history and its changes; a re-run "
     "of the same date replaces that date's rows / 顧客×判定基準日の休眠区分履歴",
-    info={"partition_column": "as_of_date"},
+    info={"partition_column": "as_of_date", "grows_nightly": True},
 )
 
 
