@@ -292,6 +292,41 @@ def test_history_replaces_only_the_run_dates_it_is_given(engine: sa.Engine) -> N
     assert set(latest["tier"]) == {"dormant"}
 
 
+def night_changes(removed: pd.DataFrame | None = None) -> NightChanges:
+    """An incremental night's changes: none, but the given removed rows."""
+    nothing = pd.DataFrame(columns=["source", "source_id"])
+    return NightChanges(
+        facts={name: nothing for name in FACT_TABLES},
+        quarantine=pd.DataFrame(columns=["source", "entity", "source_id"]),
+        processed=pd.DataFrame(columns=["source", "entity", "source_id"]),
+        crosswalk=nothing,
+        moved=pd.DataFrame(columns=["source", "source_id", "customer_id"]),
+        removed=pd.DataFrame(columns=["source", "entity", "source_id", "staged_gone"])
+        if removed is None
+        else removed,
+    )
+
+
+def test_an_incremental_night_leaves_customers_equal_to_its_frame(engine: sa.Engine) -> None:
+    """DuckDB refreshes the customers in place (gone rows deleted, changed ones replaced, the
+    daily columns updated): the table must hold exactly the night's frame, as a replace does."""
+    first = frames(5)["customers"].assign(as_of_date=pd.Timestamp("2026-11-23"))
+    publish(engine, {"customers": first})
+    night = first.assign(as_of_date=pd.Timestamp("2026-11-24"), priority_rank=[5, 4, 3, 2, 1])
+    night.loc[1, "tier"] = "long_dormant"  # a judgement changed
+    night.loc[3, "last_purchase_date"] = pd.NaT  # a value gone
+    night = pd.concat(
+        [night.drop(index=2), night.iloc[[0]].assign(customer_id="C9", name="新規")],
+        ignore_index=True,
+    )
+    publish(engine, {"customers": night}, night_changes())
+    published = read_table(engine, "customers").sort_values("customer_id", ignore_index=True)
+    expected = night.sort_values("customer_id", ignore_index=True)
+    for column in night.columns:
+        assert published[column].astype(str).tolist() == expected[column].astype(str).tolist()
+    assert published["months_since_last_purchase"].isna().all()  # untouched columns stay
+
+
 def test_incremental_changes_keep_rows_whose_id_is_still_staged(engine: sa.Engine) -> None:
     """A removed row whose id is still staged (a vanished duplicate copy) deletes only its
     quarantine row; a removed id with nothing staged left leaves the crosswalk and facts."""
@@ -314,16 +349,7 @@ def test_incremental_changes_keep_rows_whose_id_is_still_staged(engine: sa.Engin
             "staged_gone": [False, True, False, True],
         }
     )
-    nothing = pd.DataFrame(columns=["source", "source_id"])
-    changes = NightChanges(
-        facts={name: nothing for name in FACT_TABLES},
-        quarantine=pd.DataFrame(columns=["source", "entity", "source_id"]),
-        processed=pd.DataFrame(columns=["source", "entity", "source_id"]),
-        crosswalk=nothing,
-        moved=pd.DataFrame(columns=["source", "source_id", "customer_id"]),
-        removed=removed,
-    )
-    publish(engine, {}, changes)
+    publish(engine, {}, night_changes(removed=removed))
     assert read_table(engine, "customer_source_map")["source_id"].tolist() == ["A1"]
     assert read_table(engine, "deals")["source_id"].tolist() == ["A1"]
     assert read_table(engine, "quarantine").empty

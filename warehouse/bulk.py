@@ -5,6 +5,9 @@ Row-by-row INSERTs manage a few thousand rows a second; these paths load hundred
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 import pandas as pd
 import pyarrow as pa
 from pgpq import ArrowToPostgresBinaryEncoder
@@ -43,11 +46,18 @@ def _copy_postgresql(conn: Connection, statement: str, data: pa.Table) -> None:
 
 
 def _insert_duckdb(conn: Connection, statement: str, data: pa.Table) -> None:
-    """DuckDB scans the registered Arrow table in place, without Python objects per row."""
+    with duckdb_view(conn, data):
+        conn.exec_driver_sql(statement)
+
+
+@contextlib.contextmanager
+def duckdb_view(conn: Connection, data: pa.Table) -> Iterator[str]:
+    """`data` as a DuckDB view (its name is yielded) for the statements run meanwhile: DuckDB
+    scans the Arrow table in place, without Python objects per row."""
     duck = conn.connection.driver_connection
     duck.register(_VIEW, data)
     try:
-        conn.exec_driver_sql(statement)
+        yield _VIEW
     finally:
         duck.unregister(_VIEW)
 

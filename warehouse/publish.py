@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.schema import AddConstraint, CreateTable, DropTable
 
-from warehouse.bulk import bulk_load
+from warehouse.bulk import bulk_load, duckdb_view
 from warehouse.frames import to_arrow
 from warehouse.roles import grant_bi_select
 from warehouse.schema import NAMING_CONVENTION, TABLES, VIEWS, grows_nightly
@@ -92,7 +92,9 @@ def publish(
 
     Tables not given stay as they are, unless missing or stale: those are created empty through
     the same path, so every table gets its keys and comments the same way. A history table
-    (`partition_column` in its info) gets only the partitions in its frame replaced."""
+    (`partition_column` in its info) gets only the partitions in its frame replaced. With
+    `changes` (an incremental night), a DuckDB table with `daily_columns` is refreshed in place
+    to equal its frame (`_refresh_in_place`)."""
     unknown = set(frames) - set(TABLES)
     if unknown:
         raise KeyError(f"no warehouse table named {sorted(unknown)}")
@@ -109,12 +111,17 @@ def publish(
             # the loads (512k customers: 2.0 -> 1.0 s).
             conn.exec_driver_sql("SET preserve_insertion_order = false")
         existing = existing_columns(conn)
+        stale = {n for n, t in TABLES.items() if existing.get(n) != [c.name for c in t.columns]}
         partitioned = {n: f for n, f in frames.items() if partition_column(TABLES[n])}
-        loads = {
-            name: pd.DataFrame()
-            for name, table in TABLES.items()
-            if existing.get(name) != [c.name for c in table.columns]
-        } | {n: f for n, f in frames.items() if n not in partitioned}
+        # An incremental night refreshes DuckDB tables with daily columns in place.
+        in_place = {
+            n: f
+            for n, f in frames.items()
+            if changes is not None and not postgres and daily_columns(TABLES[n]) and n not in stale
+        }
+        loads = {name: pd.DataFrame() for name in stale} | {
+            n: f for n, f in frames.items() if n not in partitioned and n not in in_place
+        }
         counts = {
             name: _stage(conn, TABLES[name], frame, postgres) for name, frame in loads.items()
         }
@@ -125,6 +132,8 @@ def publish(
         _create_views(conn)
         for name, frame in partitioned.items():
             counts[name] = _replace_partitions(conn, TABLES[name], frame)
+        for name, frame in in_place.items():
+            counts[name] = _refresh_in_place(conn, TABLES[name], frame)
         changed = _apply_changes(conn, changes) if changes is not None else {}
         if postgres:
             grant_bi_select(conn)
@@ -162,6 +171,42 @@ def _apply_changes(conn: Connection, changes: NightChanges) -> dict[str, int]:
     bulk_load(conn, quarantine.name, data, fresh=False)
     counts["quarantine"] = data.num_rows
     return counts
+
+
+def daily_columns(table: sa.Table) -> tuple[str, ...]:
+    """Columns most rows of the table change every night (the schema's `daily_columns`)."""
+    return tuple(table.info.get("daily_columns", ()))
+
+
+def _refresh_in_place(conn: Connection, table: sa.Table, frame: pd.DataFrame) -> int:
+    """Make the DuckDB `table` hold exactly `frame`'s rows, changing only what differs: rows
+    whose key is gone, or whose value changed in a column other than the daily ones, are
+    deleted; rows new or changed are inserted; the daily columns of the others are updated.
+
+    DuckDB rewrites only the columns and rows a statement touches, where replacing 512k
+    customers of 43 columns rebuilt the table, its key and their checkpoint (~2 s against
+    ~0.4 s). PostgreSQL rewrites whole rows on update, so it keeps the replace."""
+    data = to_arrow(frame, table)
+    name, key, daily = table.name, table.primary_key.columns.keys(), daily_columns(table)
+    others = [c.name for c in table.columns if c.name not in (*key, *daily)]
+    columns = ", ".join(f'"{c.name}"' for c in table.columns)
+    with duckdb_view(conn, data) as tonight:
+        same_key = " AND ".join(f't."{k}" = "{name}"."{k}"' for k in key)
+        changed = " OR ".join(f't."{c}" IS DISTINCT FROM "{name}"."{c}"' for c in others)
+        conn.exec_driver_sql(
+            f'DELETE FROM "{name}" WHERE NOT EXISTS (SELECT 1 FROM {tonight} t WHERE {same_key}) '
+            f"OR EXISTS (SELECT 1 FROM {tonight} t WHERE {same_key} AND ({changed}))"
+        )
+        conn.exec_driver_sql(
+            f'INSERT INTO "{name}" ({columns}) SELECT {columns} FROM {tonight} t '
+            f'WHERE NOT EXISTS (SELECT 1 FROM "{name}" WHERE {same_key})'
+        )
+        moved = " OR ".join(f't."{c}" IS DISTINCT FROM "{name}"."{c}"' for c in daily)
+        values = ", ".join(f'"{c}" = t."{c}"' for c in daily)
+        conn.exec_driver_sql(
+            f'UPDATE "{name}" SET {values} FROM {tonight} t WHERE {same_key} AND ({moved})'
+        )
+    return data.num_rows
 
 
 def _scratch(conn: Connection, name: str, frame: pd.DataFrame) -> str:

@@ -92,6 +92,8 @@ customers = sa.Table(
     comment="One row per unified company (golden record) with its dormancy tier and "
     "reactivation priority "
     "/ 統合顧客（名寄せ後の代表レコード）と休眠区分・掘り起こし優先度",
+    # Columns most rows change every night: time moves the months, the run date and the ranks.
+    info={"daily_columns": ("months_since_last_purchase", "priority_rank", "as_of_date")},
 )
 
 customer_source_map = sa.Table(
