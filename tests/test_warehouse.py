@@ -307,9 +307,14 @@ def night_changes(removed: pd.DataFrame | None = None) -> NightChanges:
     )
 
 
-def test_an_incremental_night_leaves_customers_equal_to_its_frame(engine: sa.Engine) -> None:
-    """DuckDB refreshes the customers in place (gone rows deleted, changed ones replaced, the
-    daily columns updated): the table must hold exactly the night's frame, as a replace does."""
+@pytest.mark.parametrize("share", [0.0, 1.0])  # replaced / refreshed in place on DuckDB
+def test_an_incremental_night_leaves_customers_equal_to_its_frame(
+    engine: sa.Engine, share: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DuckDB refreshes the customers in place when few rows changed (gone rows deleted,
+    changed ones replaced, the daily columns updated), else replaces them: either way the
+    table must hold exactly the night's frame."""
+    monkeypatch.setattr(publish_module, "IN_PLACE_MAX_SHARE", share)
     first = frames(5)["customers"].assign(as_of_date=pd.Timestamp("2026-11-23"))
     publish(engine, {"customers": first})
     night = first.assign(as_of_date=pd.Timestamp("2026-11-24"), priority_rank=[5, 4, 3, 2, 1])

@@ -119,10 +119,15 @@ def publish(
             for n, f in frames.items()
             if changes is not None and not postgres and daily_columns(TABLES[n]) and n not in stale
         }
+        counts = {}
+        for name, frame in in_place.items():
+            refreshed = _refresh_in_place(conn, TABLES[name], frame)
+            if refreshed is not None:
+                counts[name] = refreshed
         loads = {name: pd.DataFrame() for name in stale} | {
-            n: f for n, f in frames.items() if n not in partitioned and n not in in_place
+            n: f for n, f in frames.items() if n not in partitioned and n not in counts
         }
-        counts = {
+        counts |= {
             name: _stage(conn, TABLES[name], frame, postgres) for name, frame in loads.items()
         }
         for view in VIEWS:
@@ -132,8 +137,6 @@ def publish(
         _create_views(conn)
         for name, frame in partitioned.items():
             counts[name] = _replace_partitions(conn, TABLES[name], frame)
-        for name, frame in in_place.items():
-            counts[name] = _refresh_in_place(conn, TABLES[name], frame)
         changed = _apply_changes(conn, changes) if changes is not None else {}
         if postgres:
             grant_bi_select(conn)
@@ -178,10 +181,16 @@ def daily_columns(table: sa.Table) -> tuple[str, ...]:
     return tuple(table.info.get("daily_columns", ()))
 
 
-def _refresh_in_place(conn: Connection, table: sa.Table, frame: pd.DataFrame) -> int:
+# A refresh in place pays off while few rows change; past this share of the rows, a replace.
+IN_PLACE_MAX_SHARE = 0.2
+
+
+def _refresh_in_place(conn: Connection, table: sa.Table, frame: pd.DataFrame) -> int | None:
     """Make the DuckDB `table` hold exactly `frame`'s rows, changing only what differs: rows
     whose key is gone, or whose value changed in a column other than the daily ones, are
-    deleted; rows new or changed are inserted; the daily columns of the others are updated.
+    replaced (deleted, and inserted again when still in `frame`); the daily columns of the
+    others are updated. Returns the rows of `frame`, or None, changing nothing, when more than
+    `IN_PLACE_MAX_SHARE` of them would be replaced.
 
     DuckDB rewrites only the columns and rows a statement touches, where replacing 512k
     customers of 43 columns rebuilt the table, its key and their checkpoint (~2 s against
@@ -190,23 +199,37 @@ def _refresh_in_place(conn: Connection, table: sa.Table, frame: pd.DataFrame) ->
     name, key, daily = table.name, table.primary_key.columns.keys(), daily_columns(table)
     others = [c.name for c in table.columns if c.name not in (*key, *daily)]
     columns = ", ".join(f'"{c.name}"' for c in table.columns)
+    keys = ", ".join(f'"{k}"' for k in key)
+    tonight_keys = ", ".join(f't."{k}"' for k in key)
+    redo, target = f"{name}_redo{STAGING_SUFFIX}", f'"{name}"'
+
+    def joined(left: str, right: str) -> str:
+        return " AND ".join(f'{left}."{k}" = {right}."{k}"' for k in key)
+
     with duckdb_view(conn, data) as tonight:
-        same_key = " AND ".join(f't."{k}" = "{name}"."{k}"' for k in key)
-        changed = " OR ".join(f't."{c}" IS DISTINCT FROM "{name}"."{c}"' for c in others)
+        changed = " OR ".join(f't."{c}" IS DISTINCT FROM c."{c}"' for c in others)
         conn.exec_driver_sql(
-            f'DELETE FROM "{name}" WHERE NOT EXISTS (SELECT 1 FROM {tonight} t WHERE {same_key}) '
-            f"OR EXISTS (SELECT 1 FROM {tonight} t WHERE {same_key} AND ({changed}))"
+            f"CREATE TEMP TABLE {redo} AS SELECT {tonight_keys} "
+            f'FROM {tonight} t LEFT JOIN "{name}" c ON {joined("t", "c")} '
+            f'WHERE c."{key[0]}" IS NULL OR {changed} '
+            f'UNION ALL SELECT {keys} FROM "{name}" c ANTI JOIN {tonight} t ON {joined("c", "t")}'
         )
-        conn.exec_driver_sql(
-            f'INSERT INTO "{name}" ({columns}) SELECT {columns} FROM {tonight} t '
-            f'WHERE NOT EXISTS (SELECT 1 FROM "{name}" WHERE {same_key})'
-        )
-        moved = " OR ".join(f't."{c}" IS DISTINCT FROM "{name}"."{c}"' for c in daily)
-        values = ", ".join(f'"{c}" = t."{c}"' for c in daily)
-        conn.exec_driver_sql(
-            f'UPDATE "{name}" SET {values} FROM {tonight} t WHERE {same_key} AND ({moved})'
-        )
-    return data.num_rows
+        (count,) = conn.exec_driver_sql(f"SELECT count(*) FROM {redo}").one()
+        few = count <= IN_PLACE_MAX_SHARE * len(frame)
+        if few:
+            conn.exec_driver_sql(f'DELETE FROM "{name}" USING {redo} r WHERE {joined(target, "r")}')
+            conn.exec_driver_sql(
+                f'INSERT INTO "{name}" ({columns}) SELECT {columns} FROM {tonight} t '
+                f"SEMI JOIN {redo} r ON {joined('t', 'r')}"
+            )
+            moved = " OR ".join(f't."{c}" IS DISTINCT FROM "{name}"."{c}"' for c in daily)
+            values = ", ".join(f'"{c}" = t."{c}"' for c in daily)
+            conn.exec_driver_sql(
+                f'UPDATE "{name}" SET {values} FROM {tonight} t '
+                f"WHERE {joined('t', target)} AND ({moved})"
+            )
+        conn.exec_driver_sql(f"DROP TABLE {redo}")
+    return data.num_rows if few else None
 
 
 def _scratch(conn: Connection, name: str, frame: pd.DataFrame) -> str:
