@@ -194,7 +194,8 @@ def _refresh_in_place(conn: Connection, table: sa.Table, frame: pd.DataFrame) ->
 
     DuckDB rewrites only the columns and rows a statement touches, where replacing 512k
     customers of 43 columns rebuilt the table, its key and their checkpoint (~2 s against
-    ~0.4 s). PostgreSQL rewrites whole rows on update, so it keeps the replace."""
+    ~0.7 s, ~0.5 s of it finding the rows to replace). PostgreSQL rewrites whole rows on
+    update, so it keeps the replace."""
     data = to_arrow(frame, table)
     name, key, daily = table.name, table.primary_key.columns.keys(), daily_columns(table)
     others = [c.name for c in table.columns if c.name not in (*key, *daily)]
@@ -222,11 +223,11 @@ def _refresh_in_place(conn: Connection, table: sa.Table, frame: pd.DataFrame) ->
                 f'INSERT INTO "{name}" ({columns}) SELECT {columns} FROM {tonight} t '
                 f"SEMI JOIN {redo} r ON {joined('t', 'r')}"
             )
-            moved = " OR ".join(f't."{c}" IS DISTINCT FROM "{name}"."{c}"' for c in daily)
+            outdated = " OR ".join(f't."{c}" IS DISTINCT FROM "{name}"."{c}"' for c in daily)
             values = ", ".join(f'"{c}" = t."{c}"' for c in daily)
             conn.exec_driver_sql(
                 f'UPDATE "{name}" SET {values} FROM {tonight} t '
-                f"WHERE {joined('t', target)} AND ({moved})"
+                f"WHERE {joined('t', target)} AND ({outdated})"
             )
         conn.exec_driver_sql(f"DROP TABLE {redo}")
     return data.num_rows if few else None
