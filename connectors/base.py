@@ -165,6 +165,9 @@ class SourceConfig(BaseModel):
     api_version: str = "v62.0"
     # The nightly run reads every source once a day: older than this, the UI shows it stale.
     fresh_within_hours: float = Field(26.0, gt=0)
+    # Sources waiting for a free step process start in descending priority: give the slowest
+    # read (a sales database of millions of lines) the highest, so the others read beside it.
+    priority: int = 0
     entities: dict[str, EntityMapping]
 
     @model_validator(mode="after")

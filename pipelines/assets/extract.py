@@ -40,6 +40,7 @@ def build_source_asset(name: str, config: SourceConfig) -> dg.AssetsDefinition:
         description=config.description or f"Raw rows of source {name}",
         metadata={"source": name, "entities": ", ".join(config.entities)},
         tags={"source": name},
+        op_tags={"dagster/priority": str(config.priority)},
         freshness_policy=dg.FreshnessPolicy.time_window(
             fail_window=dt.timedelta(hours=config.fresh_within_hours),
             warn_window=dt.timedelta(hours=config.fresh_within_hours * 0.75),

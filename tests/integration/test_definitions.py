@@ -78,3 +78,15 @@ def test_runs_allocate_arrow_memory_from_the_system_allocator() -> None:
     import pipelines  # noqa: F401  the package sets the pool for every process running it
 
     assert pa.default_memory_pool().backend_name == "system"
+
+
+def test_the_longest_source_read_starts_first() -> None:
+    """sources.yaml's `priority` becomes the extract step's `dagster/priority`, which orders
+    the steps waiting for a free process."""
+    from pipelines.definitions import defs
+
+    priority = {
+        key: defs.resolve_assets_def(key).op.tags.get("dagster/priority")
+        for key in ("raw_crm", "raw_sales_db", "raw_excel")
+    }
+    assert priority == {"raw_crm": "0", "raw_sales_db": "10", "raw_excel": "0"}
