@@ -140,7 +140,9 @@ def _run(
     )
     # No `unexpected_index_column_names`: GX would read them with `DataFrame.at` for every
     # failing row (seconds when a mostly-expectation lets 100k rows fail); the few sample rows'
-    # ids are read here instead, from the row labels GX returns.
+    # ids are read here instead, from the row positions GX returns (a fresh 0..n-1 index makes
+    # its labels positions, whatever index the frame had).
+    frame = frame.reset_index(drop=True)
     result = validation.run(
         batch_parameters={"dataframe": frame},
         result_format={
@@ -158,16 +160,16 @@ def _run(
 def _name_sample_rows(
     info: dict[str, Any] | None, frame: pd.DataFrame, kwargs: dict[str, Any], ids: list[str]
 ) -> None:
-    """Replace the sample rows' labels by their values: the checked columns, then the ids."""
-    labels = (info or {}).get("partial_unexpected_index_list")
-    if not labels or not ids:
+    """Replace the sample rows' positions by their values: the checked columns, then the ids."""
+    positions = (info or {}).get("partial_unexpected_index_list")
+    if not positions:
         return
     checked = [kwargs[k] for k in _COLUMN_KWARGS if k in kwargs] + list(
         kwargs.get("column_list", ())
     )
     columns = list(dict.fromkeys([*checked, *ids]))
     info["partial_unexpected_index_list"] = [
-        {column: frame.at[label, column] for column in columns} for label in labels
+        {column: frame[column].iloc[position] for column in columns} for position in positions
     ]
 
 
