@@ -56,20 +56,24 @@ def save_value(path: UPath | Path, obj: Any, inner_frame_rows: int = INNER_FRAME
     """A typed DataFrame as an Arrow IPC file; anything else pickled, with the typed frames of
     `inner_frame_rows` rows or more inside it in Arrow files beside it."""
     table = arrow_table(obj) if isinstance(obj, pd.DataFrame) else None
+    earlier = list(path.parent.glob(_inner_prefix(path) + "*.arrow"))  # the old value's
     if table is not None:
         _write_replacing(path, lambda file: feather.write_feather(table, file, "uncompressed"))
-        _remove_inner_files(path, keep=set())
-        return
-    inner: list[str] = []
-    try:
-        _write_replacing(
-            path, lambda file: _FramePickler(file, path, inner_frame_rows, inner).dump(obj)
-        )
-    except BaseException:
-        for name in inner:
-            path.with_name(name).unlink(missing_ok=True)
-        raise
-    _remove_inner_files(path, keep=set(inner))
+    else:
+        pickler: list[_FramePickler] = []
+
+        def dump(file: BinaryIO) -> None:
+            pickler.append(_FramePickler(file, path, inner_frame_rows))
+            pickler[0].dump(obj)
+
+        try:
+            _write_replacing(path, dump)
+        except BaseException:
+            for name in pickler[0].written.values() if pickler else ():
+                path.with_name(name).unlink(missing_ok=True)
+            raise
+    for old in earlier:  # unlinked: a reader keeps its pages
+        old.unlink(missing_ok=True)
 
 
 def load_value(path: UPath | Path, columns: list[str] | None = None) -> Any:
@@ -100,29 +104,28 @@ def _inner_prefix(path: UPath | Path) -> str:
     return f".{path.name}.frame-"
 
 
-def _remove_inner_files(path: UPath | Path, keep: set[str]) -> None:
-    """The Arrow files of the value `path` held before (unlinked: a reader keeps its pages)."""
-    for old in path.parent.glob(_inner_prefix(path) + "*.arrow"):
-        if old.name not in keep:
-            old.unlink(missing_ok=True)
-
-
 class _FramePickler(pickle.Pickler):
     """Pickles a value, writing its large typed frames to Arrow files beside `path` and
-    recording only their names."""
+    recording only their names (`written`: one file per frame object, however often the value
+    refers to it)."""
 
-    def __init__(self, file: BinaryIO, path: UPath | Path, min_rows: int, written: list[str]):
+    def __init__(self, file: BinaryIO, path: UPath | Path, min_rows: int):
         super().__init__(file, pickle.HIGHEST_PROTOCOL)
-        self.path, self.min_rows, self.written = path, min_rows, written
+        self.path, self.min_rows = path, min_rows
+        self.written: dict[int, str] = {}
+        self._frames: list[pd.DataFrame] = []  # kept alive, so that no id is reused meanwhile
 
     def persistent_id(self, obj: Any) -> str | None:
         if type(obj) is not pd.DataFrame or len(obj) < self.min_rows:
             return None
+        if id(obj) in self.written:
+            return self.written[id(obj)]
         table = arrow_table(obj)
         if table is None:
             return None
         name = f"{_inner_prefix(self.path)}{uuid.uuid4().hex}.arrow"
-        self.written.append(name)
+        self.written[id(obj)] = name
+        self._frames.append(obj)
         with self.path.with_name(name).open("wb") as file:
             feather.write_feather(table, file, compression="uncompressed")
         return name
@@ -134,11 +137,14 @@ class _FrameUnpickler(pickle.Unpickler):
     def __init__(self, file: BinaryIO, path: UPath | Path):
         super().__init__(file)
         self.path = path
+        self._loaded: dict[str, pd.DataFrame] = {}
 
     def persistent_load(self, pid: Any) -> pd.DataFrame:
         if not (isinstance(pid, str) and pid.startswith(_inner_prefix(self.path))):
             raise pickle.UnpicklingError(f"unknown reference {pid!r} in {self.path}")
-        return load_value(self.path.with_name(pid))
+        if pid not in self._loaded:  # one frame again where the value referred to one twice
+            self._loaded[pid] = load_value(self.path.with_name(pid))
+        return self._loaded[pid]
 
 
 class FrameFileIOManager(dg.UPathIOManager):

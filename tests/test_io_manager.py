@@ -149,3 +149,13 @@ def test_a_failed_write_of_a_value_keeps_the_old_value_and_its_files(tmp_path: P
         save_value(path, broken, inner_frame_rows=3)
     assert beside(path) == kept
     pd.testing.assert_frame_equal(load_value(path).pairs, result(5).pairs)
+
+
+def test_a_frame_referred_to_twice_is_written_once_and_loaded_once(tmp_path: Path) -> None:
+    path = tmp_path / "matches"
+    pairs = result(5).pairs
+    save_value(path, {"pairs": pairs, "kept": {"pairs": pairs}}, inner_frame_rows=3)
+    assert len(beside(path)) == 1
+    loaded = load_value(path)
+    assert loaded["pairs"] is loaded["kept"]["pairs"]
+    pd.testing.assert_frame_equal(loaded["pairs"], pairs)
