@@ -7,7 +7,8 @@ import dagster as dg
 # definitions, Great Expectations in the check steps, the instance's storage classes): the
 # forkserver imports them once and forks every step from it, so a quiet night is not mostly
 # process start-up.
-PRELOAD = ["pipelines.step_preload"]
+# Separate entries: the forkserver skips a module that fails to import, not the others.
+PRELOAD = ["pipelines.definitions", "great_expectations", "pipelines.step_preload"]
 
 
 @dg.configured(

@@ -14,13 +14,22 @@ import os
 
 import dagster as dg
 import duckdb_engine  # noqa: F401  the default warehouse's SQLAlchemy dialect
-import great_expectations  # noqa: F401  the check steps' suites
 import tabulate  # noqa: F401  check metadata tables (DataFrame.to_markdown)
 from dagster._core.instance.ref import InstanceRef
 
-import pipelines.definitions  # noqa: F401
 
-# Without an instance folder there is nothing to build (and the run itself will say so).
-if os.path.isdir(os.environ.get("DAGSTER_HOME", "")):
-    with dg.DagsterInstance.from_ref(InstanceRef.from_dir(os.environ["DAGSTER_HOME"])):
-        pass
+def build_instance_once() -> None:
+    """Build and close the instance of $DAGSTER_HOME. A preload only saves time: when the
+    instance cannot be built here (no folder, a bad dagster.yaml, its database down), the
+    step processes build it themselves and report the error as Dagster does."""
+    home = os.environ.get("DAGSTER_HOME", "")
+    if not os.path.isdir(home):
+        return
+    try:
+        with dg.DagsterInstance.from_ref(InstanceRef.from_dir(home)):
+            pass
+    except Exception:  # noqa: BLE001  the steps meet the same error and report it
+        return
+
+
+build_instance_once()

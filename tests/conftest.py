@@ -63,3 +63,24 @@ def postgres_url(postgres_admin: sa.Engine) -> Iterator[str]:
     with postgres_admin.begin() as conn:
         conn.exec_driver_sql("SET LOCAL lock_timeout = '30s'")
         conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture
+def dagster_database(postgres_admin: sa.Engine, monkeypatch) -> Iterator[sa.URL]:
+    """A throwaway database, and the DAGSTER_PG_* variables that point at it."""
+    name = f"hk_dagster_{uuid.uuid4().hex[:12]}"
+    autocommit = postgres_admin.execution_options(isolation_level="AUTOCOMMIT")
+    with autocommit.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    url = postgres_admin.url.set(database=name)
+    for variable, value in {
+        "DAGSTER_PG_HOST": url.host,
+        "DAGSTER_PG_PORT": str(url.port or 5432),
+        "DAGSTER_PG_DB": name,
+        "DAGSTER_PG_USERNAME": url.username,
+        "DAGSTER_PG_PASSWORD": url.password or "",
+    }.items():
+        monkeypatch.setenv(variable, value)
+    yield url
+    with autocommit.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')

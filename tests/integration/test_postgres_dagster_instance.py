@@ -4,36 +4,12 @@ ticks live in PostgreSQL, with every connection setting taken from the environme
 from __future__ import annotations
 
 import shutil
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import dagster as dg
-import pytest
 import sqlalchemy as sa
 
 INSTANCE_YAML = Path(__file__).resolve().parents[2] / "docs" / "dagster.yaml"
-
-
-@pytest.fixture
-def dagster_database(postgres_admin: sa.Engine, monkeypatch) -> Iterator[sa.URL]:
-    """A throwaway database, and the DAGSTER_PG_* variables that point at it."""
-    name = f"hk_dagster_{uuid.uuid4().hex[:12]}"
-    autocommit = postgres_admin.execution_options(isolation_level="AUTOCOMMIT")
-    with autocommit.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    url = postgres_admin.url.set(database=name)
-    for variable, value in {
-        "DAGSTER_PG_HOST": url.host,
-        "DAGSTER_PG_PORT": str(url.port or 5432),
-        "DAGSTER_PG_DB": name,
-        "DAGSTER_PG_USERNAME": url.username,
-        "DAGSTER_PG_PASSWORD": url.password or "",
-    }.items():
-        monkeypatch.setenv(variable, value)
-    yield url
-    with autocommit.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
 
 
 @dg.asset
