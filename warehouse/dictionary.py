@@ -47,7 +47,7 @@ def _table_section(table: sa.Table) -> list[str]:
     english, japanese = _split(table.comment)
     keys = ", ".join(f"`{c.name}`" for c in table.primary_key.columns) or "none"
     if grows_nightly(table):
-        keys += " (DuckDB: unique by the publish, without an index)"
+        keys += " (on DuckDB no key constraint: the publish keeps it unique)"
     indexes = ", ".join(sorted(f"`{', '.join(index.columns.keys())}`" for index in table.indexes))
     access = "SELECT" if bi_readable(table) else "no access (raw source values)"
     lines = [
