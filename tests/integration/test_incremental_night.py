@@ -45,9 +45,11 @@ def metadata(result: dg.ExecuteInProcessResult, asset: str) -> dict[str, object]
 def incremental_and_full(
     base: Path, sample: Path, defs: dg.Definitions, instance: dg.DagsterInstance, change
 ) -> tuple[object, dg.ExecuteInProcessResult, dg.ExecuteInProcessResult]:
-    """After a full night under `base / "incremental"`: change the sources with `change()`,
-    then run the incremental night and a full re-run that starts from a copy of the same
-    warehouse (so both know the same previous crosswalk); (changes, incremental, full)."""
+    """After a night under `base / "incremental"`: change the sources with `change()`, then
+    run the incremental night and a full re-run that starts from a copy of the same warehouse
+    (so both know the same previous crosswalk and tiers); (changes, incremental, full)."""
+    for copy in ("full", "full-sample"):  # a previous pair's
+        shutil.rmtree(base / copy, ignore_errors=True)
     shutil.copytree(base / "incremental", base / "full", ignore=shutil.ignore_patterns("storage"))
     changes = change()
     shutil.copytree(sample, base / "full-sample", ignore=shutil.ignore_patterns(".state"))
@@ -83,13 +85,34 @@ def nights(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
             instance,
             lambda: apply_changes(sample, fraction=0.01, seed=5, as_of=AS_OF),
         )
+    tables = {name: read_tables(base / name, *TABLE_KEYS) for name in ("incremental", "full")}
+    # Another night on the same run date, with more changes: its previous tiers are those of
+    # the night before, so few customers change outside the daily columns (their ranks do),
+    # and DuckDB refreshes them in place, as it does on every night after the first few.
+    refreshed: list[int | None] = []
+    refresh = warehouse.publish._refresh_in_place
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(
+            warehouse.publish,
+            "_refresh_in_place",
+            lambda *args: refreshed.append(refresh(*args)) or refreshed[-1],
+        )
+        incremental_and_full(
+            base,
+            sample,
+            defs,
+            instance,
+            lambda: apply_changes(sample, fraction=0.01, seed=6, as_of=AS_OF),
+        )
     return {
         "first": first,
         "incremental": incremental,
         "full": full,
         "changes": changes,
         "before": before,
-        "tables": {name: read_tables(base / name, *TABLE_KEYS) for name in ("incremental", "full")},
+        "tables": tables,
+        "later": {name: read_tables(base / name, *TABLE_KEYS) for name in ("incremental", "full")},
+        "refreshed": refreshed,
     }
 
 
@@ -113,6 +136,19 @@ def test_incremental_night_equals_a_full_rerun(nights: dict, table: str) -> None
     incremental = sorted_table(nights["tables"]["incremental"][table], keys)
     full = sorted_table(nights["tables"]["full"][table], keys)
     pd.testing.assert_frame_equal(incremental, full)
+
+
+@pytest.mark.parametrize("table", list(TABLE_KEYS))
+def test_another_incremental_night_equals_a_full_rerun(nights: dict, table: str) -> None:
+    keys = TABLE_KEYS[table]
+    incremental = sorted_table(nights["later"]["incremental"][table], keys)
+    full = sorted_table(nights["later"]["full"][table], keys)
+    pd.testing.assert_frame_equal(incremental, full)
+
+
+def test_another_night_refreshes_the_customers_in_place(nights: dict) -> None:
+    customers = len(nights["later"]["incremental"]["customers"])
+    assert nights["refreshed"] == [customers]
 
 
 def test_untouched_customers_keep_their_ids(nights: dict) -> None:
