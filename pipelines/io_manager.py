@@ -60,16 +60,13 @@ def save_value(path: UPath | Path, obj: Any, inner_frame_rows: int = INNER_FRAME
     if table is not None:
         _write_replacing(path, lambda file: feather.write_feather(table, file, "uncompressed"))
     else:
-        pickler: list[_FramePickler] = []
-
-        def dump(file: BinaryIO) -> None:
-            pickler.append(_FramePickler(file, path, inner_frame_rows))
-            pickler[0].dump(obj)
-
+        written: dict[int, str] = {}  # the frames' files, by frame object
         try:
-            _write_replacing(path, dump)
+            _write_replacing(
+                path, lambda file: _FramePickler(file, path, inner_frame_rows, written).dump(obj)
+            )
         except BaseException:
-            for name in pickler[0].written.values() if pickler else ():
+            for name in written.values():
                 path.with_name(name).unlink(missing_ok=True)
             raise
     for old in earlier:  # unlinked: a reader keeps its pages
@@ -106,13 +103,12 @@ def _inner_prefix(path: UPath | Path) -> str:
 
 class _FramePickler(pickle.Pickler):
     """Pickles a value, writing its large typed frames to Arrow files beside `path` and
-    recording only their names (`written`: one file per frame object, however often the value
-    refers to it)."""
+    recording only their names (in `written`: one file per frame object, however often the
+    value refers to it)."""
 
-    def __init__(self, file: BinaryIO, path: UPath | Path, min_rows: int):
+    def __init__(self, file: BinaryIO, path: UPath | Path, min_rows: int, written: dict[int, str]):
         super().__init__(file, pickle.HIGHEST_PROTOCOL)
-        self.path, self.min_rows = path, min_rows
-        self.written: dict[int, str] = {}
+        self.path, self.min_rows, self.written = path, min_rows, written
         self._frames: list[pd.DataFrame] = []  # kept alive, so that no id is reused meanwhile
 
     def persistent_id(self, obj: Any) -> str | None:

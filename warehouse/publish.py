@@ -24,7 +24,7 @@ from sqlalchemy.schema import AddConstraint, CreateTable, DropTable
 from warehouse.bulk import bulk_load, duckdb_view
 from warehouse.frames import to_arrow
 from warehouse.roles import grant_bi_select
-from warehouse.schema import NAMING_CONVENTION, TABLES, VIEWS, grows_nightly
+from warehouse.schema import NAMING_CONVENTION, TABLES, VIEWS, daily_columns, grows_nightly
 
 STAGING_SUFFIX = "__staging"
 # The PostgreSQL bulk path is psycopg 3's COPY; DuckDB is read through duckdb-engine.
@@ -192,11 +192,6 @@ def _apply_changes(conn: Connection, changes: NightChanges) -> dict[str, int]:
     return counts
 
 
-def daily_columns(table: sa.Table) -> tuple[str, ...]:
-    """Columns most rows of the table change every night (the schema's `daily_columns`)."""
-    return tuple(table.info.get("daily_columns", ()))
-
-
 # A refresh in place pays off while few rows change; past this share of the rows, a replace.
 IN_PLACE_MAX_SHARE = 0.2
 
@@ -228,22 +223,22 @@ def _refresh_in_place(conn: Connection, table: sa.Table, frame: pd.DataFrame) ->
         changed = " OR ".join(f't."{c}" IS DISTINCT FROM c."{c}"' for c in others)
         conn.exec_driver_sql(
             f"CREATE TEMP TABLE {redo} AS SELECT {tonight_keys} "
-            f'FROM {tonight} t LEFT JOIN "{name}" c ON {joined("t", "c")} '
+            f"FROM {tonight} t LEFT JOIN {target} c ON {joined('t', 'c')} "
             f'WHERE c."{key[0]}" IS NULL OR {changed} '
-            f'UNION ALL SELECT {keys} FROM "{name}" c ANTI JOIN {tonight} t ON {joined("c", "t")}'
+            f"UNION ALL SELECT {keys} FROM {target} c ANTI JOIN {tonight} t ON {joined('c', 't')}"
         )
         (count,) = conn.exec_driver_sql(f"SELECT count(*) FROM {redo}").one()
         few = count <= IN_PLACE_MAX_SHARE * len(frame)
         if few:
-            conn.exec_driver_sql(f'DELETE FROM "{name}" USING {redo} r WHERE {joined(target, "r")}')
+            conn.exec_driver_sql(f"DELETE FROM {target} USING {redo} r WHERE {joined(target, 'r')}")
             conn.exec_driver_sql(
-                f'INSERT INTO "{name}" ({columns}) SELECT {columns} FROM {tonight} t '
+                f"INSERT INTO {target} ({columns}) SELECT {columns} FROM {tonight} t "
                 f"SEMI JOIN {redo} r ON {joined('t', 'r')}"
             )
-            outdated = " OR ".join(f't."{c}" IS DISTINCT FROM "{name}"."{c}"' for c in daily)
+            outdated = " OR ".join(f't."{c}" IS DISTINCT FROM {target}."{c}"' for c in daily)
             values = ", ".join(f'"{c}" = t."{c}"' for c in daily)
             conn.exec_driver_sql(
-                f'UPDATE "{name}" SET {values} FROM {tonight} t '
+                f"UPDATE {target} SET {values} FROM {tonight} t "
                 f"WHERE {joined('t', target)} AND ({outdated})"
             )
         conn.exec_driver_sql(f"DROP TABLE {redo}")

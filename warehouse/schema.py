@@ -35,6 +35,12 @@ def grows_nightly(table: sa.Table) -> bool:
     return bool(table.info.get("grows_nightly"))
 
 
+def daily_columns(table: sa.Table) -> tuple[str, ...]:
+    """Columns most rows of the table change every night: an incremental night updates them
+    in place on DuckDB (warehouse/publish.py `_refresh_in_place`)."""
+    return tuple(table.info.get("daily_columns", ()))
+
+
 def source_key() -> sa.PrimaryKeyConstraint:
     """A source row's key, selective column first: a few 'source' values lead no sort, so
     (source_id, source) builds ~3x faster than (source, source_id) and serves id lookups."""
