@@ -18,6 +18,7 @@ from warehouse.frames import to_arrow
 from warehouse.history import previous_tiers
 from warehouse.publish import FACT_TABLES, NightChanges, make_engine, publish, read_table
 from warehouse.schema import TABLES, VIEWS, grows_nightly
+from warehouse.stopwatch import Stopwatch
 
 TRICKY_TEXT = ["", 'say "hi"', "a,b", "two\nlines", "\\.", "C:\\path", "株式会社　山田商事"]
 
@@ -117,6 +118,16 @@ def test_publish_creates_tables_views_and_replaces_on_rerun(engine: sa.Engine) -
     assert [t[0] for t in targets] == ["C0", "C1", "C2"]
     assert summary == [("dormant", 3)]
     assert quarantined == []
+
+
+def test_publish_times_each_phase(engine: sa.Engine) -> None:
+    watch = Stopwatch()
+    publish(engine, frames(3), stopwatch=watch)
+    phases = {"load customers", "load transactions", "swap and views", "commit"}
+    assert phases <= set(watch.seconds)
+    assert all(seconds >= 0 for seconds in watch.seconds.values())
+    rounded = list(watch.rounded().values())
+    assert rounded == sorted(rounded, reverse=True)
 
 
 def test_values_round_trip_exactly(engine: sa.Engine) -> None:
@@ -331,7 +342,8 @@ def test_an_incremental_night_leaves_customers_equal_to_its_frame(
         [night.drop(index=2), night.iloc[[0]].assign(customer_id="C9", name="新規")],
         ignore_index=True,
     )
-    publish(engine, {"customers": night}, night_changes())
+    watch = Stopwatch()
+    publish(engine, {"customers": night}, night_changes(), watch)
     published = read_table(engine, "customers").sort_values("customer_id", ignore_index=True)
     dates = ["last_purchase_date", "as_of_date"]  # DATE columns come back as dates
     published[dates] = published[dates].apply(pd.to_datetime).astype("datetime64[ns]")
@@ -340,6 +352,9 @@ def test_an_incremental_night_leaves_customers_equal_to_its_frame(
     pd.testing.assert_frame_equal(published[list(night.columns)], expected, check_dtype=False)
     postgres = engine.dialect.name == "postgresql"
     assert refreshed == ([] if postgres else [5 if share else None])
+    # the publish's metadata says which path took how long
+    assert ("refresh customers" in watch.seconds) == (not postgres)
+    assert ("load customers" in watch.seconds) == (postgres or not share)
 
 
 def test_incremental_changes_keep_rows_whose_id_is_still_staged(engine: sa.Engine) -> None:

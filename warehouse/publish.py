@@ -25,6 +25,7 @@ from warehouse.bulk import bulk_load, duckdb_view
 from warehouse.frames import to_arrow
 from warehouse.roles import grant_bi_select
 from warehouse.schema import NAMING_CONVENTION, TABLES, VIEWS, daily_columns, grows_nightly
+from warehouse.stopwatch import Stopwatch
 
 STAGING_SUFFIX = "__staging"
 # The PostgreSQL bulk path is psycopg 3's COPY; DuckDB is read through duckdb-engine.
@@ -87,10 +88,14 @@ FACT_TABLES = ("transactions", "deals", "activities")
 
 
 def publish(
-    engine: Engine, frames: dict[str, pd.DataFrame], changes: NightChanges | None = None
+    engine: Engine,
+    frames: dict[str, pd.DataFrame],
+    changes: NightChanges | None = None,
+    stopwatch: Stopwatch | None = None,
 ) -> dict[str, int]:
     """Replace the given tables, apply an incremental night's `changes`, and recreate the views,
-    in one transaction; return row counts (of the rows loaded).
+    in one transaction; return row counts (of the rows loaded). `stopwatch` gets the seconds
+    of each phase (per table, the views, the commit).
 
     Tables not given stay as they are, unless missing or stale: those are created empty through
     the same path, so every table gets its keys and comments the same way. A history table
@@ -100,7 +105,8 @@ def publish(
     unknown = set(frames) - set(TABLES)
     if unknown:
         raise KeyError(f"no warehouse table named {sorted(unknown)}")
-    with _loads_in_any_order(engine), engine.begin() as conn:
+    watch = stopwatch or Stopwatch()
+    with _loads_in_any_order(engine), engine.connect() as conn, conn.begin() as transaction:
         postgres = conn.dialect.name == "postgresql"
         if postgres:  # a second publisher waits for this one instead of colliding with it
             conn.exec_driver_sql(
@@ -118,27 +124,33 @@ def publish(
         }
         counts = {}
         for name, frame in in_place.items():
-            refreshed = _refresh_in_place(conn, TABLES[name], frame)
+            with watch.phase(f"refresh {name}"):
+                refreshed = _refresh_in_place(conn, TABLES[name], frame)
             if refreshed is not None:
                 counts[name] = refreshed
         loads = {name: pd.DataFrame() for name in stale} | {
             n: f for n, f in frames.items() if n not in partitioned and n not in counts
         }
-        counts |= {
-            name: _stage(conn, TABLES[name], frame, postgres) for name, frame in loads.items()
-        }
-        for view in VIEWS:
-            conn.exec_driver_sql(f'DROP VIEW IF EXISTS "{view}"')
-        for name in loads:
-            _swap(conn, TABLES[name], postgres)
-        _create_views(conn)
+        for name, frame in loads.items():
+            with watch.phase(f"load {name}"):
+                counts[name] = _stage(conn, TABLES[name], frame, postgres)
+        with watch.phase("swap and views"):
+            for view in VIEWS:
+                conn.exec_driver_sql(f'DROP VIEW IF EXISTS "{view}"')
+            for name in loads:
+                _swap(conn, TABLES[name], postgres)
+            _create_views(conn)
         for name, frame in partitioned.items():
-            counts[name] = _replace_partitions(conn, TABLES[name], frame)
-        changed = _apply_changes(conn, changes) if changes is not None else {}
+            with watch.phase(f"partitions {name}"):
+                counts[name] = _replace_partitions(conn, TABLES[name], frame)
+        changed = _apply_changes(conn, changes, watch) if changes is not None else {}
         if postgres:
-            grant_bi_select(conn)
-            for name in [*frames, *changed]:
-                conn.exec_driver_sql(f'ANALYZE "{name}"')
+            with watch.phase("grants and analyze"):
+                grant_bi_select(conn)
+                for name in [*frames, *changed]:
+                    conn.exec_driver_sql(f'ANALYZE "{name}"')
+        with watch.phase("commit"):
+            transaction.commit()
     return {name: counts[name] for name in frames} | changed
 
 
@@ -161,10 +173,11 @@ def _loads_in_any_order(engine: Engine) -> Iterator[None]:
             conn.exec_driver_sql(f"SET preserve_insertion_order = {bool(kept)}")
 
 
-def _apply_changes(conn: Connection, changes: NightChanges) -> dict[str, int]:
+def _apply_changes(conn: Connection, changes: NightChanges, watch: Stopwatch) -> dict[str, int]:
     counts = {}
     removed = changes.removed
-    _delete_matching(conn, TABLES["quarantine"], removed[["source", "entity", "source_id"]])
+    with watch.phase("changes quarantine"):
+        _delete_matching(conn, TABLES["quarantine"], removed[["source", "entity", "source_id"]])
     staged_gone = removed[removed["staged_gone"].astype(bool)]
     # table <- its rows tonight, and the entity whose gone ids it loses
     upserts = {name: (changes.facts[name], name) for name in FACT_TABLES}
@@ -172,22 +185,25 @@ def _apply_changes(conn: Connection, changes: NightChanges) -> dict[str, int]:
     for name, (frame, entity) in upserts.items():
         table = TABLES[name]
         gone = staged_gone.loc[staged_gone["entity"] == entity, ["source", "source_id"]]
-        _delete_matching(conn, table, pd.concat([gone, frame[["source", "source_id"]]]))
-        data = to_arrow(frame, table)
-        bulk_load(conn, name, data, fresh=False)
+        with watch.phase(f"changes {name}"):
+            _delete_matching(conn, table, pd.concat([gone, frame[["source", "source_id"]]]))
+            data = to_arrow(frame, table)
+            bulk_load(conn, name, data, fresh=False)
         counts[name] = data.num_rows
     if not changes.moved.empty:
-        moved = _scratch(conn, "moved_records", changes.moved)
-        for name in FACT_TABLES:
-            conn.exec_driver_sql(
-                f'UPDATE "{name}" SET customer_id = m.customer_id FROM "{moved}" m '
-                f'WHERE "{name}".source = m.source AND "{name}".company_source_id = m.source_id'
-            )
-        conn.exec_driver_sql(f'DROP TABLE "{moved}"')
+        with watch.phase("moved records"):
+            moved = _scratch(conn, "moved_records", changes.moved)
+            for name in FACT_TABLES:
+                conn.exec_driver_sql(
+                    f'UPDATE "{name}" SET customer_id = m.customer_id FROM "{moved}" m '
+                    f'WHERE "{name}".source = m.source AND "{name}".company_source_id = m.source_id'
+                )
+            conn.exec_driver_sql(f'DROP TABLE "{moved}"')
     quarantine = TABLES["quarantine"]
-    _delete_matching(conn, quarantine, changes.processed)
-    data = to_arrow(changes.quarantine, quarantine)
-    bulk_load(conn, quarantine.name, data, fresh=False)
+    with watch.phase("changes quarantine"):
+        _delete_matching(conn, quarantine, changes.processed)
+        data = to_arrow(changes.quarantine, quarantine)
+        bulk_load(conn, quarantine.name, data, fresh=False)
     counts["quarantine"] = data.num_rows
     return counts
 

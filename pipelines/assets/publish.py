@@ -10,6 +10,7 @@ from pipelines.night_store import NightStore
 from pipelines.resources import NightResource, SourcesResource, WarehouseResource
 from warehouse.publish import FACT_TABLES, NightChanges, publish
 from warehouse.schema import TABLES
+from warehouse.stopwatch import Stopwatch
 
 # warehouse table <- the asset that feeds it
 TABLE_INPUTS = {
@@ -103,7 +104,9 @@ def publish_warehouse(
     commits the night's state. An incremental night replaces the customers (every tier is
     judged again), the review and the run date's history, adds this night's rows to the fact
     tables and the quarantine, and replaces the crosswalk rows of the customers it rebuilt."""
-    store, incremental = night.open(context.run_id, sources, warehouse)
+    watch = Stopwatch()
+    with watch.phase("open night store"):
+        store, incremental = night.open(context.run_id, sources, warehouse)
     selected = {key.path[-1] for key in context.selected_asset_keys}
     whole_night = selected >= INCREMENTAL_TABLES
     if incremental and not whole_night and selected & INCREMENTAL_TABLES:
@@ -117,14 +120,22 @@ def publish_warehouse(
     try:
         changes = None
         if incremental and whole_night:
-            changes = night_changes(store, inputs, staged_companies)
-        counts = publish(engine, frames, changes)
+            with watch.phase("read night changes"):
+                changes = night_changes(store, inputs, staged_companies)
+        counts = publish(engine, frames, changes, watch)
     finally:
         engine.dispose()
     if whole_night:
+        with watch.phase("commit night state"):
+            committed = store.commit()
         context.log.info(
-            "night state committed" if store.commit() else "partial run: next night is full"
+            "night state committed" if committed else "partial run: next night is full"
         )
+    seconds = watch.rounded()
+    context.log.info(f"publish seconds by phase: {seconds}")
     for table, count in counts.items():
         label = "dagster/row_count" if table in frames else "rows_added_or_replaced"
-        yield dg.MaterializeResult(asset_key=["warehouse", table], metadata={label: count})
+        yield dg.MaterializeResult(
+            asset_key=["warehouse", table],
+            metadata={label: count, "publish_seconds": dg.MetadataValue.json(seconds)},
+        )
