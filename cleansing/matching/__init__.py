@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from cleansing.text import pick, texts_in
+from cleansing.threads import in_threads
 
 from .blocking import PASSES, describe_passes, generate_candidates
 from .clustering import Edges, cluster_records
@@ -140,11 +141,19 @@ def match_companies(
     records = prepare_records(companies)
     steward = resolve(overrides or Overrides(), records.frame["record_key"])
     forced = pd.concat([steward["must_link"], steward["cannot_link"]])
-    candidates = generate_candidates(
-        records, config.blocking, (forced["left"].to_numpy(), forced["right"].to_numpy())
+    record_key = records.frame["record_key"]
+    # The lookups of last night's records do not wait for blocking: the second core runs them.
+    found = in_threads(
+        {
+            "candidates": lambda: generate_candidates(
+                records, config.blocking, (forced["left"].to_numpy(), forced["right"].to_numpy())
+            ),
+            "now": lambda: previous_positions(records, previous),
+            "before": lambda: previous_ids(previous_map, record_key),
+        }
     )
+    candidates, now, before = found["candidates"], found["now"], found["before"]
     fingerprints = record_fingerprints(records, source_hashes)
-    now = previous_positions(records, previous)
     unchanged = unchanged_records(fingerprints, previous, now)
     computed, reused, shifted = score_with_reuse(
         records, candidates, config.scoring, previous, unchanged, now
@@ -168,7 +177,6 @@ def match_companies(
     )
     frame = records.frame
     carried = pd.Series(dtype="str")
-    before = previous_ids(previous_map, frame["record_key"])
     if previous is not None and before is not None:
         carried = carried_customers(cluster, unchanged, before)
     rebuilt = ~pd.Index(cluster).isin(carried.index)

@@ -22,10 +22,13 @@ placeholder or a generic name, and would make comparisons grow quadratically.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+
+from cleansing.threads import in_threads
 
 from .config import BlockingConfig
 from .records import Records
@@ -65,44 +68,51 @@ def generate_candidates(
     (left < right) are added as they are, so that every override is scored and explained."""
     n = len(records)
     codes = records.codes
-    name_key = records.frame["name_key"]
-    affix = config.postal_affix_len
-    postal_name = _codes(
-        pd.concat(
-            [
-                records.frame["postal_code"] + "|<" + name_key.str.slice(0, affix),
-                records.frame["postal_code"] + "|>" + name_key.str.slice(-affix),
-            ],
-            ignore_index=True,
-        )
-    )
     everyone = np.arange(n, dtype=np.int64)
-    found: dict[str, tuple[np.ndarray, np.ndarray, int]] = {
-        # Equal valid numbers always merge, so a star per number links the records in O(n).
-        "corporate_number": (*_star_pairs(codes["corporate_number"]), 0),
-        "name_key": _block_pairs(codes["name_key"], everyone, config.max_block_size),
-        "phone": _block_pairs(codes["phone"], everyone, config.max_block_size),
-        "postal_name": _distinct(
-            *_block_pairs(postal_name, np.r_[everyone, everyone], config.max_block_size), n
-        ),
-        "kana_key": _block_pairs(codes["kana_key"], everyone, config.max_block_size),
-    }
+
+    def postal_name() -> tuple[np.ndarray, np.ndarray, int]:
+        name_key, affix = records.frame["name_key"], config.postal_affix_len
+        blocks = _codes(
+            pd.concat(
+                [
+                    records.frame["postal_code"] + "|<" + name_key.str.slice(0, affix),
+                    records.frame["postal_code"] + "|>" + name_key.str.slice(-affix),
+                ],
+                ignore_index=True,
+            )
+        )
+        return _distinct(*_block_pairs(blocks, np.r_[everyone, everyone], config.max_block_size), n)
+
     keys = records.values["name_key"]
-    key, variant, deleted = deletion_variants(keys, config.edit_min_len)
-    indel = _join_pairs(
-        (variant[~deleted], key[~deleted]),
-        (variant[deleted], key[deleted]),
-        config.max_edit_block_size,
-    )
-    gram_key, gram = _rarest(
-        *ngrams(keys, config.ngram_size, config.ngram_min_len), config.ngrams_per_key
-    )
-    for name, key_pairs in (
-        ("name_indel", indel),
-        ("name_ngram", _block_pairs(gram, gram_key, config.max_ngram_block_size)),
-    ):
-        key_left, key_right, skipped = _distinct(*key_pairs, len(keys))
-        found[name] = (*_expand_key_pairs(key_left, key_right, codes["name_key"]), skipped)
+
+    def name_indel() -> tuple[np.ndarray, np.ndarray, int]:
+        key, variant, deleted = deletion_variants(keys, config.edit_min_len)
+        pairs = _join_pairs(
+            (variant[~deleted], key[~deleted]),
+            (variant[deleted], key[deleted]),
+            config.max_edit_block_size,
+        )
+        return _key_pairs_to_records(pairs, len(keys), codes["name_key"])
+
+    def name_ngram() -> tuple[np.ndarray, np.ndarray, int]:
+        gram_key, gram = _rarest(
+            *ngrams(keys, config.ngram_size, config.ngram_min_len), config.ngrams_per_key
+        )
+        pairs = _block_pairs(gram, gram_key, config.max_ngram_block_size)
+        return _key_pairs_to_records(pairs, len(keys), codes["name_key"])
+
+    runs: dict[str, Callable[[], tuple[np.ndarray, np.ndarray, int]]] = {  # longest first
+        "name_ngram": name_ngram,
+        "name_indel": name_indel,
+        "postal_name": postal_name,
+        "name_key": lambda: _block_pairs(codes["name_key"], everyone, config.max_block_size),
+        "phone": lambda: _block_pairs(codes["phone"], everyone, config.max_block_size),
+        "kana_key": lambda: _block_pairs(codes["kana_key"], everyone, config.max_block_size),
+        # Equal valid numbers always merge, so a star per number links the records in O(n).
+        "corporate_number": lambda: (*_star_pairs(codes["corporate_number"]), 0),
+    }
+    done = in_threads(runs)  # independent passes, one per core at a time
+    found = {name: done[name] for name in PASSES if name in done}
     empty = np.empty(0, dtype=np.int64)
     found["steward"] = (*(steward or (empty, empty)), 0)
 
@@ -224,6 +234,14 @@ def _star_pairs(block: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     first = np.r_[True, block[1:] != block[:-1]] if len(block) else np.empty(0, dtype=bool)
     head = member[np.flatnonzero(first)][np.cumsum(first) - 1]
     return head[~first].astype(np.int64), member[~first].astype(np.int64)
+
+
+def _key_pairs_to_records(
+    key_pairs: tuple[np.ndarray, np.ndarray, int], keys: int, key_codes: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """A distinct-key pass's pairs, each once, as record pairs, with its skipped blocks."""
+    key_left, key_right, skipped = _distinct(*key_pairs, keys)
+    return (*_expand_key_pairs(key_left, key_right, key_codes), skipped)
 
 
 def _expand_key_pairs(

@@ -1,0 +1,36 @@
+"""cleansing.threads: independent jobs on every core, results in the order given."""
+
+import threading
+import time
+
+import pytest
+
+from cleansing.threads import cores, in_threads
+
+
+def test_results_keep_the_order_given_whatever_finishes_first() -> None:
+    jobs = {
+        "slow": lambda: time.sleep(0.05) or "slow done",
+        "fast": lambda: "fast done",
+        "middle": lambda: 3,
+    }
+    assert list(in_threads(jobs).items()) == [
+        ("slow", "slow done"),
+        ("fast", "fast done"),
+        ("middle", 3),
+    ]
+
+
+def test_jobs_run_side_by_side_on_every_core() -> None:
+    """Each job waits for the others at a barrier: run one after another, they would time out."""
+    meeting = threading.Barrier(cores(), timeout=10)
+    done = in_threads({f"job {i}": meeting.wait for i in range(cores())})
+    assert sorted(done.values()) == list(range(cores()))
+
+
+def test_a_failing_job_raises_its_error() -> None:
+    def broken() -> None:
+        raise ValueError("column 'phone' is missing")
+
+    with pytest.raises(ValueError, match="phone"):
+        in_threads({"fine": lambda: 1, "broken": broken})
