@@ -13,6 +13,8 @@ night. `source_inventory` counts the rows processed, so row conservation holds p
 """
 
 import datetime as dt
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import dagster as dg
@@ -24,6 +26,7 @@ from cleansing.dormancy.daily import daily_purchases
 from cleansing.schema import ENTITIES
 from cleansing.staging import empty_staged, stage_entity_rows
 from cleansing.text import text_positions, texts_in
+from cleansing.threads import in_threads
 from cleansing.unify import crosswalk_rows_of_source
 from connectors import ReadResult
 from connectors.base import ROW_REF, empty_rejects
@@ -240,22 +243,38 @@ def held_facts(
     (null for a company the crosswalk does not know: dormancy counts no customer's rows), a
     categorical over `customer_ids` (the customers' order): 10M rows share ~500k ids, and
     dormancy then takes each row's customer from its code instead of looking its id up."""
-    customer_code = text_positions(crosswalk["customer_id"], customer_ids)
+
+    def held_rows(entity: str, source: str) -> tuple[pd.DataFrame, np.ndarray] | None:
+        """One source's held rows of an entity and their crosswalk rows (-1: unknown)."""
+        daily = entity == "transactions"
+        key = held_daily_key(source) if daily else held_key(source, entity)
+        held = store.read(key, ["company_source_id", *DORMANCY_COLUMNS[entity]])
+        if held is None or not len(held):
+            return None
+        return held, crosswalk_rows_of_source(source, held.pop("company_source_id"), crosswalk)
+
+    # reads and lookups are independent: both cores take them (cleansing/threads.py)
+    jobs: dict[str, Callable[[], object]] = {
+        f"{entity}/{source}": functools.partial(held_rows, entity, source)
+        for entity in DORMANCY_COLUMNS
+        for source in sources
+    }
+    jobs["customer codes"] = lambda: text_positions(crosswalk["customer_id"], customer_ids)
+    done = in_threads(jobs)
+    codes_of_rows = np.append(done["customer codes"], -1)  # -1: an unknown company
     dtype = pd.CategoricalDtype(customer_ids)
     facts = {}
     for entity, read in DORMANCY_COLUMNS.items():
-        daily = entity == "transactions"
         parts = []
         for source in sources:
-            key = held_daily_key(source) if daily else held_key(source, entity)
-            held = store.read(key, ["company_source_id", *read])
-            if held is not None and len(held):
-                rows = crosswalk_rows_of_source(source, held.pop("company_source_id"), crosswalk)
-                codes = np.append(customer_code, -1)[rows]  # -1: an unknown company
-                ids = pd.Categorical.from_codes(codes, dtype=dtype, validate=False)
+            found = done[f"{entity}/{source}"]
+            if found is not None:
+                held, rows = found
+                ids = pd.Categorical.from_codes(codes_of_rows[rows], dtype=dtype, validate=False)
                 parts.append(held.assign(customer_id=ids))
         if not parts:
-            empty = daily_purchases(empty_staged(entity)) if daily else empty_staged(entity)
+            empty = empty_staged(entity)
+            empty = daily_purchases(empty) if entity == "transactions" else empty
             parts = [empty[read].assign(customer_id=pd.Series(dtype=dtype))]
         facts[entity] = pd.concat(parts, ignore_index=True)
     return facts
