@@ -185,25 +185,34 @@ def stage_all(
     store: NightStore,
     incremental: bool,
 ):
-    """Stage every entity of every source; also count rows processed per source and entity."""
+    """Stage every entity of every source; also count rows processed per source and entity.
+    Each (source, entity) is staged on its own, with its own held rows: both cores take them
+    (cleansing/threads.py), the largest first, and the results keep the sources' order."""
     staged: dict[str, list[pd.DataFrame]] = {entity: [] for entity in ENTITIES}
     quarantine: list[pd.DataFrame] = []
     removed: list[pd.DataFrame] = []
     inventory = []
-    for source, results in raws.items():
-        for entity, result in results.items():
-            night = stage_night(source, entity, result, today, store, incremental)
-            staged[entity].append(night.staged)
-            quarantine.append(night.quarantine)
-            removed.append(night.removed)
-            inventory.append(
-                {
-                    "source": source,
-                    "entity": entity,
-                    "rows_read": night.rows_read,
-                    "rows_held": night.rows_held,
-                }
-            )
+    parts = [(s, e, result) for s, results in raws.items() for e, result in results.items()]
+    jobs = {
+        f"{source}/{entity}": functools.partial(
+            stage_night, source, entity, result, today, store, incremental
+        )
+        for source, entity, result in sorted(parts, key=lambda part: -len(part[2].rows))
+    }
+    done = in_threads(jobs)
+    for source, entity, _ in parts:
+        night = done[f"{source}/{entity}"]
+        staged[entity].append(night.staged)
+        quarantine.append(night.quarantine)
+        removed.append(night.removed)
+        inventory.append(
+            {
+                "source": source,
+                "entity": entity,
+                "rows_read": night.rows_read,
+                "rows_held": night.rows_held,
+            }
+        )
     store.replace(REMOVED_KEY, pd.concat(removed, ignore_index=True))
     frames = {entity: _concat(parts, empty_staged(entity)) for entity, parts in staged.items()}
     rejected = _concat(quarantine, empty_rejects())
