@@ -105,7 +105,11 @@ def test_reusing_the_previous_match_gives_what_a_full_rematch_gives(sample):
     changed = pd.concat([changed, staged.iloc[[7]].assign(source_id="NEW-1")], ignore_index=True)
     changed = changed.drop(index=11).reset_index(drop=True)  # a record gone
     full = match_companies(changed, previous_map=first.crosswalk)
+    given, kept_pairs = changed.copy(), first.kept.pairs.copy()
     reused = match_companies(changed, previous_map=first.crosswalk, previous=first.kept)
+    # matching changes neither its input nor what it reuses
+    pd.testing.assert_frame_equal(changed, given)
+    pd.testing.assert_frame_equal(first.kept.pairs, kept_pairs)
     assert reused.stats["pairs_reused"] > 0.9 * reused.stats["pairs_compared"]
     assert reused.stats["customers_carried"] > 0.9 * len(reused.customers)
     pd.testing.assert_frame_equal(reused.customers, full.customers)

@@ -71,7 +71,7 @@ def prepare_records(companies: pd.DataFrame) -> Records:
     missing = [c for c in INPUT_COLUMNS if c not in companies.columns]
     if missing:
         raise ValueError(f"staged companies lack columns: {missing}")
-    frame = companies.loc[:, list(INPUT_COLUMNS)].copy()
+    frame = companies.loc[:, list(INPUT_COLUMNS)]  # a new frame: the caller's is untouched
     for column in TEXT_COLUMNS:
         text = frame[column].astype("str").str.strip()
         frame[column] = text.where(text != "")  # '' and None both mean "unknown"

@@ -187,8 +187,8 @@ def _subset(candidates: Candidates, mask: np.ndarray) -> Candidates:
 
 def _concat_aligned(first: pd.DataFrame, second: pd.DataFrame) -> pd.DataFrame:
     """Concatenate keeping categorical columns categorical (over both sets of categories)."""
-    second = second.copy()
-    first = first.copy()
+    # new frame objects for the columns set below; copy-on-write shares the untouched data
+    first, second = first.copy(deep=False), second.copy(deep=False)
     for column in first.columns:
         if isinstance(first[column].dtype, pd.CategoricalDtype):
             other = second[column]
