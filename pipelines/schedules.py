@@ -8,6 +8,7 @@ import dagster as dg
 # forkserver imports them once and forks every step from it, so a quiet night is not mostly
 # process start-up.
 # Separate entries: the forkserver skips a module that fails to import, not the others.
+# step_preload comes last: it freezes what the others loaded out of the garbage collector's way.
 PRELOAD = ["pipelines.definitions", "great_expectations", "pipelines.step_preload"]
 
 

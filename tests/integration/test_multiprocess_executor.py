@@ -15,6 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 from pipelines.resources import DEFAULT_SOURCES, REPO_ROOT
+from pipelines.schedules import PRELOAD
 from sampledata import generate
 from tests.integration.harness import AS_OF, build_defs, contents, run_nightly, warehouse_url
 
@@ -107,3 +108,23 @@ def test_the_preload_covers_a_postgresql_instance(tmp_path: Path, dagster_databa
     (tmp_path / "home").mkdir()
     shutil.copy(REPO_ROOT / "docs" / "dagster.yaml", tmp_path / "home" / "dagster.yaml")
     assert preload_leftovers(tmp_path / "home") < 30
+
+
+FREEZE_PROBE = """
+import gc
+import pipelines.step_preload
+print(gc.get_freeze_count(), sum(gc.get_count()))
+"""
+
+
+def test_the_preload_freezes_its_objects_out_of_the_collectors_way() -> None:
+    """The forkserver's last preload freezes what the preload created: a step's collections
+    walk only the step's own objects."""
+    assert PRELOAD[-1] == "pipelines.step_preload"  # so the freeze covers every preload
+    done = subprocess.run(
+        [sys.executable, "-c", FREEZE_PROBE], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    frozen, tracked = map(int, done.stdout.split())
+    assert frozen > 100_000  # Dagster, pandas, the definitions
+    assert tracked < 1_000  # nothing left for a collection to walk
