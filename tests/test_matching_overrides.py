@@ -237,3 +237,6 @@ def test_score_distribution_counts_every_pair_once():
     table = score_distribution(result.pairs)
     assert len(table) == 10
     assert table.drop(columns="score").to_numpy().sum() == len(result.pairs)
+    counts = result.pairs["decision"].astype("str").value_counts()
+    assert list(table.columns) == ["score", *sorted(counts.index)]  # the decisions present
+    assert table.drop(columns="score").sum().to_dict() == counts.to_dict()

@@ -49,9 +49,10 @@ def score_distribution(pairs: pd.DataFrame) -> pd.DataFrame:
     edges = np.linspace(0, 1, 11)
     table = pd.DataFrame({"score": [f"{lo:.1f}-{hi:.1f}" for lo, hi in pairs_of(edges)]})
     score = pairs["score"].to_numpy(dtype=float, na_value=np.nan)
-    decision = pairs["decision"].astype("str").to_numpy()
-    for value in sorted(set(decision)):
-        table[value] = np.histogram(score[decision == value], bins=edges)[0]
+    decision = pairs["decision"].astype("category").cat.remove_unused_categories()
+    code = decision.cat.codes.to_numpy()  # a million pairs: compare codes, not strings
+    for value, at in sorted((str(v), c) for c, v in enumerate(decision.cat.categories)):
+        table[value] = np.histogram(score[code == at], bins=edges)[0]
     return table
 
 
