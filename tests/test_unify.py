@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cleansing.unify import attach_customers, source_map
+from cleansing.unify import attach_all, attach_customers, source_map
 
 CROSSWALK = pd.DataFrame(
     {
@@ -60,6 +60,24 @@ def test_a_crosswalk_listing_a_record_twice_is_refused():
     doubled = pd.concat([CROSSWALK, CROSSWALK.iloc[[0]]], ignore_index=True)
     with pytest.raises(ValueError, match="unique"):
         attach_customers(facts(("crm", "D1", "1")), doubled, "deals")
+
+
+def test_attaching_every_entity_at_once_gives_each_entity_its_own_result():
+    entities = {
+        "transactions": facts(("sales_db", "L1", "1"), ("sales_db", "L2", "999")),
+        "deals": facts(("crm", "D1", "1")),
+        "activities": facts(("excel", "V1", "x.xlsx:2")),
+    }
+    attached = attach_all(entities, CROSSWALK)
+    assert list(attached) == list(entities)
+    for entity, rows in entities.items():
+        linked, orphans = attached[entity]
+        alone_linked, alone_orphans = attach_customers(rows, CROSSWALK, entity)
+        pd.testing.assert_frame_equal(linked, alone_linked)
+        pd.testing.assert_frame_equal(orphans, alone_orphans)
+    doubled = pd.concat([CROSSWALK, CROSSWALK.iloc[[0]]], ignore_index=True)
+    with pytest.raises(ValueError, match="unique"):
+        attach_all(entities, doubled)
 
 
 def test_source_map_adds_each_record_spelling_and_keeps_text_dtypes():

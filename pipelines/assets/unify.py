@@ -9,7 +9,7 @@ import dagster as dg
 import pandas as pd
 
 from cleansing.matching import MatchResult
-from cleansing.unify import attach_customers
+from cleansing.unify import attach_all
 from pipelines.metadata import selected_outputs
 from pipelines.resources import NightResource, SourcesResource, WarehouseResource
 
@@ -74,8 +74,9 @@ def unify_customers(
         "activities": staged_activities,
     }
     quarantined = [staging_quarantine]
+    attached = attach_all(staged, crosswalk)
     for name, entity in FACTS.items():
-        outputs[name], orphaned = attach_customers(staged[entity], crosswalk, entity)
+        outputs[name], orphaned = attached[entity]
         quarantined.append(orphaned)
     outputs["quarantine"] = pd.concat(
         [q for q in quarantined if not q.empty] or [staging_quarantine], ignore_index=True
