@@ -6,20 +6,36 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from typing import TypeVar
 
 Result = TypeVar("Result")
+THREADS_ENV = "HORIOKOSHI_THREADS"
 
 
 def cores() -> int:
-    """The cores this process may run on."""
+    """Threads per job set: HORIOKOSHI_THREADS when set (a container whose CPU quota is below
+    the host's cores, which the affinity mask does not show), else the cores this process may
+    run on."""
+    named = os.environ.get(THREADS_ENV)
+    if named:
+        if not named.isdigit() or int(named) < 1:
+            raise ValueError(f"{THREADS_ENV} must be a whole number >= 1, got {named!r}")
+        return int(named)
     return len(os.sched_getaffinity(0))
 
 
 def in_threads(jobs: Mapping[str, Callable[[], Result]]) -> dict[str, Result]:
-    """Each job's result by name, in the order given (start the longest first); the first
-    job to fail raises its error."""
-    with ThreadPoolExecutor(max_workers=cores()) as pool:
+    """Each job's result by name, in the order given (start the longest first). When a job
+    fails, the jobs not started yet are cancelled, the running ones finish, and the first
+    failure raises."""
+    pool = ThreadPoolExecutor(max_workers=max(1, min(len(jobs), cores())))
+    try:
         running = {name: pool.submit(job) for name, job in jobs.items()}
+        done, _ = wait(running.values(), return_when=FIRST_EXCEPTION)
+        failed = [future for future in done if future.exception() is not None]
+        if failed:
+            raise failed[0].exception()  # type: ignore[misc]
         return {name: future.result() for name, future in running.items()}
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)

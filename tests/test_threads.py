@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from cleansing.threads import cores, in_threads
+from cleansing.threads import THREADS_ENV, cores, in_threads
 
 
 def test_results_keep_the_order_given_whatever_finishes_first() -> None:
@@ -28,9 +28,26 @@ def test_jobs_run_side_by_side_on_every_core() -> None:
     assert sorted(done.values()) == list(range(cores()))
 
 
-def test_a_failing_job_raises_its_error() -> None:
+def test_a_failing_job_raises_its_error_and_cancels_the_jobs_not_started(monkeypatch) -> None:
+    monkeypatch.setenv(THREADS_ENV, "1")  # one at a time: the later jobs wait in the queue
+    started = []
+
     def broken() -> None:
         raise ValueError("column 'phone' is missing")
 
+    def later(i: int) -> None:
+        started.append(i)
+        time.sleep(0.2)
+
+    jobs = {"broken": broken, **{f"later {i}": lambda i=i: later(i) for i in range(3)}}
     with pytest.raises(ValueError, match="phone"):
-        in_threads({"fine": lambda: 1, "broken": broken})
+        in_threads(jobs)
+    assert started in ([], [0])  # the worker may take the next job before the cancel
+
+
+def test_the_thread_count_can_be_set_for_a_cpu_quota(monkeypatch) -> None:
+    monkeypatch.setenv(THREADS_ENV, "3")
+    assert cores() == 3
+    monkeypatch.setenv(THREADS_ENV, "0")
+    with pytest.raises(ValueError, match=THREADS_ENV):
+        cores()

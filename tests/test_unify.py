@@ -70,11 +70,14 @@ def test_attaching_every_entity_at_once_gives_each_entity_its_own_result():
     }
     attached = attach_all(entities, CROSSWALK)
     assert list(attached) == list(entities)
-    for entity, rows in entities.items():
-        linked, orphans = attached[entity]
-        alone_linked, alone_orphans = attach_customers(rows, CROSSWALK, entity)
-        pd.testing.assert_frame_equal(linked, alone_linked)
-        pd.testing.assert_frame_equal(orphans, alone_orphans)
+    linked = {entity: part[0]["customer_id"].tolist() for entity, part in attached.items()}
+    assert linked == {"transactions": ["C-B"], "deals": ["C-A"], "activities": []}
+    orphans = {entity: part[1]["location"].tolist() for entity, part in attached.items()}
+    assert orphans == {
+        "transactions": ["transactions:L2"],
+        "deals": [],
+        "activities": ["activities:V1"],
+    }
     doubled = pd.concat([CROSSWALK, CROSSWALK.iloc[[0]]], ignore_index=True)
     with pytest.raises(ValueError, match="unique"):
         attach_all(entities, doubled)

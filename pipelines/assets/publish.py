@@ -123,16 +123,16 @@ def publish_warehouse(
             with watch.phase("read night changes"):
                 changes = night_changes(store, inputs, staged_companies)
         counts = publish(engine, frames, changes, watch)
-    finally:
+        if whole_night:
+            with watch.phase("commit night state"):
+                committed = store.commit()
+            context.log.info(
+                "night state committed" if committed else "partial run: next night is full"
+            )
+    finally:  # also when it failed: how far it got, and how long each phase took
         engine.dispose()
-    if whole_night:
-        with watch.phase("commit night state"):
-            committed = store.commit()
-        context.log.info(
-            "night state committed" if committed else "partial run: next night is full"
-        )
-    seconds = watch.rounded()
-    context.log.info(f"publish seconds by phase: {seconds}")
+        seconds = watch.rounded()
+        context.log.info(f"publish seconds by phase: {seconds}")
     for table, count in counts.items():
         label = "dagster/row_count" if table in frames else "rows_added_or_replaced"
         yield dg.MaterializeResult(

@@ -276,7 +276,7 @@ def held_facts(
     for entity, read in DORMANCY_COLUMNS.items():
         parts = []
         for source in sources:
-            found = done[f"{entity}/{source}"]
+            found = done.pop(f"{entity}/{source}")  # its arrays go with the part
             if found is not None:
                 held, rows = found
                 ids = pd.Categorical.from_codes(codes_of_rows[rows], dtype=dtype, validate=False)

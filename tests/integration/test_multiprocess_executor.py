@@ -113,7 +113,7 @@ def test_the_preload_covers_a_postgresql_instance(tmp_path: Path, dagster_databa
 FREEZE_PROBE = """
 import gc
 import pipelines.step_preload
-print(gc.get_freeze_count(), sum(gc.get_count()))
+print(gc.get_freeze_count(), len(gc.get_objects()))
 """
 
 
@@ -127,4 +127,4 @@ def test_the_preload_freezes_its_objects_out_of_the_collectors_way() -> None:
     assert done.returncode == 0, done.stderr
     frozen, tracked = map(int, done.stdout.split())
     assert frozen > 100_000  # Dagster, pandas, the definitions
-    assert tracked < 1_000  # nothing left for a collection to walk
+    assert tracked < 10_000  # what a collection still walks: the probe's own objects
