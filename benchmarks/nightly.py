@@ -171,6 +171,7 @@ class StepFigures:
     peak_mb: float = 0.0
     rows: int = 0
     checked: dict[str, int] = field(default_factory=dict)
+    phases: dict[str, float] = field(default_factory=dict)  # seconds per phase of a publish
 
     @property
     def wall_s(self) -> float:
@@ -212,8 +213,11 @@ def step_figures(instance: dg.DagsterInstance, run_id: str) -> list[StepFigures]
             output = event.event_specific_data.output_name
             figures.store_s += entry.timestamp - yielded.get((entry.step_key, output), 0.0)
         elif kind == dg.DagsterEventType.ASSET_MATERIALIZATION:
-            count = entry.asset_materialization.metadata.get("dagster/row_count")
+            metadata = entry.asset_materialization.metadata
+            count = metadata.get("dagster/row_count")
             figures.rows += int(count.value) if count is not None else 0
+            if "publish_seconds" in metadata:  # the same phases on every warehouse table
+                figures.phases = dict(metadata["publish_seconds"].value)
         elif kind == dg.DagsterEventType.ASSET_CHECK_EVALUATION:
             evaluation = event.event_specific_data
             rows = evaluation.metadata.get("rows")
@@ -438,6 +442,11 @@ def print_steps(size: str, executor: str, steps: list[StepFigures]) -> None:
             f"{s.step:<22}{s.spawn_s:>8.1f}{s.wall_s:>9.1f}{s.load_s:>8.1f}{s.store_s:>9.1f}{s.peak_mb:>9.0f}"
             f"{s.rows_out:>12,}{rate}"
         )
+    for s in steps:
+        if s.phases:
+            slowest = sorted(s.phases.items(), key=lambda phase: -phase[1])
+            shown = ", ".join(f"{name} {seconds:.2f}" for name, seconds in slowest)
+            print(f"{s.step} phases (s): {shown}")
 
 
 def print_ratios(results: list[dict[str, object]]) -> None:
