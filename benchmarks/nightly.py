@@ -281,11 +281,14 @@ def quiet_stderr(path: Path) -> Iterator[None]:
 
 
 def prepare_run_dir(size: str, sample: Path) -> Path:
-    """A fresh instance, intermediate storage and DuckDB warehouse for one benchmark run."""
+    """A fresh instance (configured as `make run`'s), intermediate storage and DuckDB warehouse
+    for one benchmark run."""
+    from pipelines.instance import INSTANCE_YAML
+
     run_dir = BENCH_DIR / f"run-{size}"
     shutil.rmtree(run_dir, ignore_errors=True)
     (run_dir / "home").mkdir(parents=True)
-    (run_dir / "home" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    (run_dir / "home" / "dagster.yaml").write_text(INSTANCE_YAML)
     os.environ.update(
         DAGSTER_HOME=str(run_dir / "home"),
         HORIOKOSHI_DATA_DIR=str(sample),
