@@ -24,7 +24,14 @@ from sqlalchemy.schema import AddConstraint, CreateTable, DropTable
 from warehouse.bulk import bulk_load, duckdb_view
 from warehouse.frames import to_arrow
 from warehouse.roles import grant_bi_select
-from warehouse.schema import NAMING_CONVENTION, TABLES, VIEWS, daily_columns, grows_nightly
+from warehouse.schema import (
+    NAMING_CONVENTION,
+    TABLES,
+    VIEWS,
+    daily_columns,
+    grows_nightly,
+    partition_column,
+)
 from warehouse.stopwatch import Stopwatch
 
 STAGING_SUFFIX = "__staging"
@@ -287,11 +294,6 @@ def _delete_matching(conn: Connection, table: sa.Table, keys: pd.DataFrame) -> N
         f'DELETE FROM "{table.name}" WHERE EXISTS (SELECT 1 FROM "{scratch}" k WHERE {match})'
     )
     conn.exec_driver_sql(f'DROP TABLE "{scratch}"')
-
-
-def partition_column(table: sa.Table) -> str | None:
-    """Tables that keep history (one partition per run date) name their partition column."""
-    return table.info.get("partition_column")
 
 
 def _replace_partitions(conn: Connection, table: sa.Table, frame: pd.DataFrame) -> int:

@@ -35,6 +35,11 @@ def grows_nightly(table: sa.Table) -> bool:
     return bool(table.info.get("grows_nightly"))
 
 
+def partition_column(table: sa.Table) -> str | None:
+    """Tables that keep history (one partition per run date) name their partition column."""
+    return table.info.get("partition_column")
+
+
 def daily_columns(table: sa.Table) -> tuple[str, ...]:
     """Columns most rows of the table change every night: an incremental night updates them
     in place on DuckDB (warehouse/publish.py `_refresh_in_place`)."""
