@@ -58,11 +58,11 @@ def save_value(path: UPath | Path, obj: Any, inner_frame_rows: int = INNER_FRAME
     table = arrow_table(obj) if isinstance(obj, pd.DataFrame) else None
     earlier = list(path.parent.glob(_inner_prefix(path) + "*.arrow"))  # the old value's
     if table is not None:
-        _write_replacing(path, lambda file: feather.write_feather(table, file, "uncompressed"))
+        write_replacing(path, lambda file: feather.write_feather(table, file, "uncompressed"))
     else:
         written: dict[int, str] = {}  # the frames' files, by frame object
         try:
-            _write_replacing(
+            write_replacing(
                 path, lambda file: _FramePickler(file, path, inner_frame_rows, written).dump(obj)
             )
         except BaseException:
@@ -85,8 +85,9 @@ def load_value(path: UPath | Path, columns: list[str] | None = None) -> Any:
     return table.to_pandas(split_blocks=True)
 
 
-def _write_replacing(path: UPath | Path, write: Callable[[BinaryIO], None]) -> None:
-    """Written beside and renamed over: a process still holding the old file's pages (a frame
+def write_replacing(path: UPath | Path, write: Callable[[BinaryIO], None]) -> None:
+    """Write `path` through `write`, all or nothing (the night store's entries too): written
+    beside, under a name of its own, and renamed over: a process still holding the old file's pages (a frame
     loaded from it) keeps them, where rewriting the file in place would pull them away."""
     written = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
     try:

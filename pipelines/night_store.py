@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import threading
 import time
 import uuid
 from pathlib import Path
@@ -23,7 +21,7 @@ from typing import Any
 
 import pandas as pd
 
-from pipelines.io_manager import load_value, save_value
+from pipelines.io_manager import load_value, save_value, write_replacing
 
 # 2: match scores name records by position; 3: rows hashed by DuckDB; 4: sales lines per day
 FORMAT = 4
@@ -192,6 +190,5 @@ def _file_name(name: str) -> str:
 
 
 def _atomic_write(path: Path, value: dict[str, Any]) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    tmp.write_text(json.dumps(value, ensure_ascii=False, default=str), encoding="utf-8")
-    os.replace(tmp, path)
+    data = json.dumps(value, ensure_ascii=False, default=str).encode("utf-8")
+    write_replacing(path, lambda file: file.write(data))
