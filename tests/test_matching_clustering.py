@@ -1,0 +1,60 @@
+"""The chaining guard's constrained Kruskal against a plain replay that keeps every group's
+members: the same groups on random graphs with corporate numbers and cannot-links."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from cleansing.matching.clustering import Edges, _kruskal
+
+
+def replay_with_members(
+    left: np.ndarray, right: np.ndarray, strength: np.ndarray, blocked: set, number: np.ndarray
+) -> list[frozenset[int]]:
+    """Edges strongest first (ties by left, right); an edge joins two groups unless they hold
+    different numbers or a cannot-link pair."""
+    group = {node: frozenset([node]) for node in range(len(number))}
+    numbers = {node: int(number[node]) for node in range(len(number))}
+    for index in np.lexsort((right, left, -strength)):
+        a, b = group[int(left[index])], group[int(right[index])]
+        if a == b:
+            continue
+        na, nb = max(numbers[n] for n in a), max(numbers[n] for n in b)
+        if na >= 0 and nb >= 0 and na != nb:
+            continue
+        if any((x, y) in blocked or (y, x) in blocked for x in a for y in b):
+            continue
+        joined = a | b
+        for node in joined:
+            group[node] = joined
+    return sorted(set(group.values()), key=min)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_kruskal_groups_equal_a_replay_that_keeps_members(seed):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(5, 40))
+    edges = int(rng.integers(n, 3 * n))
+    left = rng.integers(0, n, edges)
+    right = rng.integers(0, n, edges)
+    keep = left != right
+    left, right = np.minimum(left, right)[keep], np.maximum(left, right)[keep]
+    strength = rng.integers(0, 4, len(left)).astype(float)  # ties on purpose
+    number = np.where(rng.random(n) < 0.15, rng.integers(0, 3, n), -1)
+    links = int(rng.integers(0, n // 2 + 1))
+    cl_left, cl_right = rng.integers(0, n, links), rng.integers(0, n, links)
+    apart = cl_left != cl_right
+    cl_left, cl_right = cl_left[apart], cl_right[apart]
+
+    root = _kruskal(Edges(left, right), strength, Edges(cl_left, cl_right), number)
+
+    groups: dict[int, set[int]] = {}
+    for node, r in enumerate(root.tolist()):
+        groups.setdefault(r, set()).add(node)
+    expected = replay_with_members(
+        left, right, strength, set(zip(cl_left.tolist(), cl_right.tolist())), number
+    )
+    assert sorted(map(frozenset, groups.values()), key=min) == expected
+    for a, b in zip(cl_left.tolist(), cl_right.tolist()):
+        assert root[a] != root[b]
