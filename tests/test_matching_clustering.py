@@ -53,8 +53,8 @@ def test_kruskal_groups_equal_a_replay_that_keeps_members(seed):
     for node, r in enumerate(root.tolist()):
         groups.setdefault(r, set()).add(node)
     expected = replay_with_members(
-        left, right, strength, set(zip(cl_left.tolist(), cl_right.tolist())), number
+        left, right, strength, set(zip(cl_left.tolist(), cl_right.tolist(), strict=True)), number
     )
     assert sorted(map(frozenset, groups.values()), key=min) == expected
-    for a, b in zip(cl_left.tolist(), cl_right.tolist()):
+    for a, b in zip(cl_left.tolist(), cl_right.tolist(), strict=True):
         assert root[a] != root[b]
