@@ -77,14 +77,7 @@ class NightResource(dg.ConfigurableResource):
         """The run's state store, and whether this night is incremental."""
         if self.mode not in NIGHT_MODES:
             raise ValueError(f"night mode must be one of {NIGHT_MODES}, got {self.mode!r}")
-        fingerprint = state_fingerprint(
-            Path(sources.config_path).read_text(encoding="utf-8"),
-            str(Path(sources.data_dir).resolve()),
-            warehouse.url,
-            schema_signature(),
-            f"duckdb {duckdb.__version__}",  # its row hash may change between versions
-        )
-        store = NightStore(state_root(Path(sources.data_dir)) / "_night", run_id, fingerprint)
+        store = _night_store(run_id, sources, warehouse)
         previous = store.has_committed_night()
         if self.mode == "incremental" and not previous:
             raise RuntimeError(
@@ -92,6 +85,26 @@ class NightResource(dg.ConfigurableResource):
                 "configuration; run a full night first"
             )
         return store, previous and self.mode != "full"
+
+    def next_night_is_incremental(
+        self, sources: SourcesResource, warehouse: WarehouseResource
+    ) -> bool:
+        """What `open` will decide for the next run, which the schedule runs accordingly.
+        False for a mode `open` refuses: that run then fails in its first step, saying why."""
+        if self.mode not in ("auto", "incremental"):
+            return False
+        return _night_store("next", sources, warehouse).has_committed_night()
+
+
+def _night_store(run_id: str, sources: SourcesResource, warehouse: WarehouseResource) -> NightStore:
+    fingerprint = state_fingerprint(
+        Path(sources.config_path).read_text(encoding="utf-8"),
+        str(Path(sources.data_dir).resolve()),
+        warehouse.url,
+        schema_signature(),
+        f"duckdb {duckdb.__version__}",  # its row hash may change between versions
+    )
+    return NightStore(state_root(Path(sources.data_dir)) / "_night", run_id, fingerprint)
 
 
 def sources_path() -> Path:

@@ -26,8 +26,14 @@ import httpx
 from dagster_shared.error import SerializableErrorInfo
 
 from connectors import ConnectorError, file_signature, load_sources
-from pipelines.resources import DEFAULT_DATA_DIR, sources_path
-from pipelines.schedules import nightly_job
+from pipelines.resources import (
+    DEFAULT_DATA_DIR,
+    NightResource,
+    SourcesResource,
+    WarehouseResource,
+    sources_path,
+)
+from pipelines.schedules import next_night_run_config, nightly_job
 
 DROP_SUFFIXES = frozenset({".csv", ".xlsx", ".xlsm", ".xls"})
 WEBHOOK_ENV = "HORIOKOSHI_ALERT_WEBHOOK_URL"
@@ -71,7 +77,12 @@ def scan_exports(folder: Path) -> dict[str, str]:
     description="Starts the nightly job once per new or changed Excel/CSV export in "
     "HORIOKOSHI_DROP_DIR (default: the data dir).",
 )
-def drop_folder_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
+def drop_folder_sensor(
+    context: dg.SensorEvaluationContext,
+    night: NightResource,
+    sources: SourcesResource,
+    warehouse: WarehouseResource,
+) -> dg.SensorResult:
     folder = drop_dir()
     if not folder.is_dir():
         return dg.SensorResult(skip_reason=f"drop folder {folder} does not exist")
@@ -84,9 +95,14 @@ def drop_folder_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
         )
     seen = json.loads(context.cursor)
     changed = sorted(path for path, signature in current.items() if seen.get(path) != signature)
+    run_config = next_night_run_config(night, sources, warehouse) if changed else {}
     return dg.SensorResult(
         run_requests=[
-            dg.RunRequest(run_key=f"{path}@{current[path]}", tags={"horiokoshi/export": path})
+            dg.RunRequest(
+                run_key=f"{path}@{current[path]}",
+                run_config=run_config,
+                tags={"horiokoshi/export": path},
+            )
             for path in changed
         ],
         cursor=cursor,

@@ -14,13 +14,17 @@ import dagster as dg
 import pytest
 
 from cleansing.dormancy.rules import DEFAULT_RULES_PATH
+from pipelines.resources import NightResource, SourcesResource, WarehouseResource
 from pipelines.sensors import AlertDeliveryError, alert_on_run_failure, drop_folder_sensor
 from sampledata import generate
 from tests.integration.harness import AS_OF, build_defs, run_nightly
 
+RESOURCES: dict[str, object] = {}
+
 
 def evaluate(cursor: str | None) -> dg.SensorResult:
-    return drop_folder_sensor.evaluate_tick(dg.build_sensor_context(cursor=cursor))
+    context = dg.build_sensor_context(cursor=cursor, resources=RESOURCES)
+    return drop_folder_sensor.evaluate_tick(context)
 
 
 @pytest.fixture
@@ -29,6 +33,9 @@ def drop_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (folder / "exports").mkdir(parents=True)
     (folder / "exports" / "uriage_2026_10.csv").write_text("明細ID,金額\n1,100\n", encoding="utf-8")
     monkeypatch.setenv("HORIOKOSHI_DROP_DIR", str(folder))
+    monkeypatch.setitem(RESOURCES, "sources", SourcesResource(data_dir=str(tmp_path / "data")))
+    monkeypatch.setitem(RESOURCES, "warehouse", WarehouseResource(url=f"duckdb:///{tmp_path}/w.db"))
+    monkeypatch.setitem(RESOURCES, "night", NightResource())
     return folder
 
 
@@ -42,6 +49,8 @@ def test_a_dropped_file_requests_one_run_and_no_change_requests_none(drop_dir: P
     request = dropped.run_requests[0]
     assert request.tags["horiokoshi/export"] == "exports/uriage_2026_11.csv"
     assert request.run_key.startswith("exports/uriage_2026_11.csv@")
+    # no night committed yet: the run is a full night, a process per step
+    assert request.run_config == {"execution": {"config": {"in_process": False}}}
     assert drop_folder_sensor.job_name == "nightly"
 
     again = evaluate(dropped.cursor)
