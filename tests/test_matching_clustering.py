@@ -1,12 +1,15 @@
-"""The chaining guard's constrained Kruskal against a plain replay that keeps every group's
-members: the same groups on random graphs with corporate numbers and cannot-links."""
+"""The chaining guard: its constrained Kruskal against a plain replay that keeps every group's
+members (the same groups on random graphs with corporate numbers and cannot-links), and the
+cycle collector left as it was."""
 
 from __future__ import annotations
+
+import gc
 
 import numpy as np
 import pytest
 
-from cleansing.matching.clustering import Edges, _kruskal
+from cleansing.matching.clustering import Edges, _kruskal, cluster_records
 
 
 def replay_with_members(
@@ -58,3 +61,23 @@ def test_kruskal_groups_equal_a_replay_that_keeps_members(seed):
     assert sorted(map(frozenset, groups.values()), key=min) == expected
     for a, b in zip(cl_left.tolist(), cl_right.tolist(), strict=True):
         assert root[a] != root[b]
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_the_guard_leaves_the_cycle_collector_as_it_found_it(enabled: bool) -> None:
+    # records 0-1-2 chained by merges, 0 and 2 with different corporate numbers: offending
+    merges = Edges(np.array([0, 1]), np.array([1, 2]))
+    was = gc.isenabled()
+    (gc.enable if enabled else gc.disable)()
+    try:
+        cluster = cluster_records(
+            3,
+            merges,
+            np.array([2.0, 1.0]),
+            Edges(np.array([0]), np.array([2])),
+            np.array([0, -1, 1]),
+        )
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()
+    assert cluster.tolist() == [0, 0, 2]  # the weaker edge 1-2 is cut

@@ -28,6 +28,9 @@ Algorithm:
 
 from __future__ import annotations
 
+import contextlib
+import gc
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -94,14 +97,29 @@ def _split(
         np.searchsorted(nodes, cannot_link.left), np.searchsorted(nodes, cannot_link.right)
     )
     number = corporate[nodes]
-    group = _kruskal(Edges(left, right), strength, blocked, number)
-    ambiguous = _ambiguous(group, Edges(left, right), strength)
-    if ambiguous.any():
-        keep = ~(ambiguous[left] | ambiguous[right])
-        group = _kruskal(Edges(left[keep], right[keep]), strength[keep], blocked, number)
+    with _cycle_collection_paused():
+        group = _kruskal(Edges(left, right), strength, blocked, number)
+        ambiguous = _ambiguous(group, Edges(left, right), strength)
+        if ambiguous.any():
+            keep = ~(ambiguous[left] | ambiguous[right])
+            group = _kruskal(Edges(left[keep], right[keep]), strength[keep], blocked, number)
     relabelled = component.copy()
     relabelled[nodes] = component.max() + 1 + group
     return relabelled
+
+
+@contextlib.contextmanager
+def _cycle_collection_paused() -> Iterator[None]:
+    """The replay allocates a set per node and no reference cycle: the cyclic collector would
+    only walk the whole heap again and again (in a one-process night, all of Dagster's objects
+    too: 0.5-0.7 s against 0.35 s at 1M records)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _kruskal(
