@@ -184,8 +184,9 @@ class StepFigures:
 
 def busy_seconds(steps: list[StepFigures]) -> float:
     """Seconds during which at least one step was running (STEP_START to its end): the rest
-    of a night's wall time is orchestration (the forkserver's start, step processes starting,
-    Dagster's bookkeeping between steps), whatever the night's size."""
+    of a night's wall time is orchestration (the run's start, with the forkserver's on the
+    multiprocess executor, step processes starting, Dagster's bookkeeping between steps),
+    whatever the night's size."""
     busy, reached = 0.0, float("-inf")
     for step in sorted(steps, key=lambda s: s.start):
         if step.end > reached:
@@ -486,7 +487,7 @@ def print_busy(steps: list[StepFigures], wall: float) -> float:
     busy = round(busy_seconds(steps), 1)
     print(
         f"{'':<22}{'':>8}{'':>9}   steps running {busy:.1f} s, none running {wall - busy:.1f} s "
-        "(forkserver start, step process start-ups, Dagster's bookkeeping)"
+        "(the run's start, step processes starting, Dagster's bookkeeping)"
     )
     return busy
 

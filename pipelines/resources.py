@@ -90,10 +90,14 @@ class NightResource(dg.ConfigurableResource):
         self, sources: SourcesResource, warehouse: WarehouseResource
     ) -> bool:
         """What `open` will decide for the next run, which the schedule runs accordingly.
-        False for a mode `open` refuses: that run then fails in its first step, saying why."""
+        False where `open` would fail (a mode it refuses, an unreadable sources file): that
+        run then fails in its first step, saying why."""
         if self.mode not in ("auto", "incremental"):
             return False
-        return _night_store("next", sources, warehouse).has_committed_night()
+        try:
+            return _night_store("next", sources, warehouse).has_committed_night()
+        except OSError:
+            return False
 
 
 def _night_store(run_id: str, sources: SourcesResource, warehouse: WarehouseResource) -> NightStore:

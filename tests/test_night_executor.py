@@ -40,3 +40,6 @@ def test_a_night_that_builds_on_a_committed_one_runs_in_one_process(
     elsewhere = WarehouseResource(url=f"duckdb:///{tmp_path}/other.duckdb")
     assert not in_process(nightly_schedule, resources | {"warehouse": elsewhere})
     assert not in_process(weekly_full_schedule, resources)
+    # an unreadable sources file: the run is launched, and fails in its first step saying so
+    missing = SourcesResource(config_path=str(tmp_path / "none.yaml"), data_dir=sources.data_dir)
+    assert not in_process(nightly_schedule, resources | {"sources": missing})
