@@ -16,12 +16,12 @@ from pipelines.assets.unify import unify_customers
 from pipelines.checks import CHECKS
 from pipelines.resources import NightResource, build_resources, sources_path
 from pipelines.schedules import (
+    build_nightly_schedule,
     night_executor,
     nightly_job,
-    nightly_schedule,
     weekly_full_schedule,
 )
-from pipelines.sensors import SENSORS
+from pipelines.sensors import build_sensors
 
 OWNER = "team:data-engineering"
 
@@ -39,6 +39,7 @@ def build_definitions(
     """Definitions for one deployment; tests pass their own sources file and resources, a
     distributed deployment its executor (pipelines/executors.py)."""
     sources = load_sources(sources_file or sources_path())
+    quiet_nights_in_process = executor is night_executor  # another executor has its own config
     return dg.Definitions(
         assets=dg.map_asset_specs(
             with_owner,
@@ -55,9 +56,9 @@ def build_definitions(
         ),
         asset_checks=CHECKS,
         jobs=[nightly_job],
-        schedules=[nightly_schedule, weekly_full_schedule],
+        schedules=[build_nightly_schedule(quiet_nights_in_process), weekly_full_schedule],
         executor=executor,
-        sensors=SENSORS,
+        sensors=build_sensors(quiet_nights_in_process),
         resources={"night": NightResource(), **(resources or build_resources())},
     )
 

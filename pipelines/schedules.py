@@ -46,34 +46,40 @@ nightly_job = dg.define_asset_job(
 )
 
 
-def night_run_config(incremental: bool) -> dict[str, object]:
-    """The executor of a night: everything in one process when it is incremental."""
-    return {"execution": {"config": {"in_process": incremental}}}
-
-
 def next_night_run_config(
     night: NightResource, sources: SourcesResource, warehouse: WarehouseResource
 ) -> dict[str, object]:
-    """The run config of the night the schedule or a sensor launches now."""
-    return night_run_config(night.next_night_is_incremental(sources, warehouse))
+    """The run config of the night the schedule or a sensor launches now on `night_executor`:
+    everything in one process when it is incremental."""
+    incremental = night.next_night_is_incremental(sources, warehouse)
+    return {"execution": {"config": {"in_process": incremental}}}
 
 
-@dg.schedule(
-    name="nightly_at_2am_tokyo",
-    job=nightly_job,
-    cron_schedule="0 2 * * *",
-    execution_timezone="Asia/Tokyo",
-    default_status=dg.DefaultScheduleStatus.RUNNING,
-    description="Every night: incremental in one process once a night was committed, else a "
-    "full night with a process per step.",
-)
-def nightly_schedule(
-    context: dg.ScheduleEvaluationContext,
-    night: NightResource,
-    sources: SourcesResource,
-    warehouse: WarehouseResource,
-) -> dg.RunRequest:
-    return dg.RunRequest(run_config=next_night_run_config(night, sources, warehouse))
+def build_nightly_schedule(quiet_nights_in_process: bool = True) -> dg.ScheduleDefinition:
+    """Every night at 02:00; `quiet_nights_in_process`: the job runs on `night_executor`,
+    which may run an incremental night in one process (another executor, Celery's say, has
+    its own config and runs every night its way)."""
+
+    @dg.schedule(
+        name="nightly_at_2am_tokyo",
+        job=nightly_job,
+        cron_schedule="0 2 * * *",
+        execution_timezone="Asia/Tokyo",
+        default_status=dg.DefaultScheduleStatus.RUNNING,
+        description="Every night: incremental in one process once a night was committed, "
+        "else a full night with a process per step.",
+    )
+    def nightly_at_2am_tokyo(
+        context: dg.ScheduleEvaluationContext,
+        night: NightResource,
+        sources: SourcesResource,
+        warehouse: WarehouseResource,
+    ) -> dg.RunRequest:
+        if not quiet_nights_in_process:
+            return dg.RunRequest()
+        return dg.RunRequest(run_config=next_night_run_config(night, sources, warehouse))
+
+    return nightly_at_2am_tokyo
 
 
 # Sources that cannot report deletions (API pulls above a high-water mark) and facts whose
@@ -83,6 +89,6 @@ weekly_full_schedule = dg.ScheduleDefinition(
     job=nightly_job,
     cron_schedule="0 3 * * 0",
     execution_timezone="Asia/Tokyo",
-    run_config={"resources": {"night": {"config": {"mode": "full"}}}, **night_run_config(False)},
+    run_config={"resources": {"night": {"config": {"mode": "full"}}}},
     default_status=dg.DefaultScheduleStatus.RUNNING,
 )

@@ -71,42 +71,50 @@ def scan_exports(folder: Path) -> dict[str, str]:
     return found
 
 
-@dg.sensor(
-    job=nightly_job,
-    minimum_interval_seconds=30,
-    description="Starts the nightly job once per new or changed Excel/CSV export in "
-    "HORIOKOSHI_DROP_DIR (default: the data dir).",
-)
-def drop_folder_sensor(
-    context: dg.SensorEvaluationContext,
-    night: NightResource,
-    sources: SourcesResource,
-    warehouse: WarehouseResource,
-) -> dg.SensorResult:
-    folder = drop_dir()
-    if not folder.is_dir():
-        return dg.SensorResult(skip_reason=f"drop folder {folder} does not exist")
-    current = scan_exports(folder)
-    cursor = json.dumps(current, sort_keys=True)
-    if context.cursor is None:
+def build_drop_folder_sensor(quiet_nights_in_process: bool = True) -> dg.SensorDefinition:
+    """The drop-folder sensor; `quiet_nights_in_process` as in `build_nightly_schedule`."""
+
+    @dg.sensor(
+        name="drop_folder_sensor",
+        job=nightly_job,
+        minimum_interval_seconds=30,
+        description="Starts the nightly job once per new or changed Excel/CSV export in "
+        "HORIOKOSHI_DROP_DIR (default: the data dir).",
+    )
+    def drop_folder_sensor(
+        context: dg.SensorEvaluationContext,
+        night: NightResource,
+        sources: SourcesResource,
+        warehouse: WarehouseResource,
+    ) -> dg.SensorResult:
+        folder = drop_dir()
+        if not folder.is_dir():
+            return dg.SensorResult(skip_reason=f"drop folder {folder} does not exist")
+        current = scan_exports(folder)
+        cursor = json.dumps(current, sort_keys=True)
+        if context.cursor is None:
+            return dg.SensorResult(
+                skip_reason=f"first look at {folder}: {len(current)} existing exports recorded",
+                cursor=cursor,
+            )
+        seen = json.loads(context.cursor)
+        changed = sorted(p for p, signature in current.items() if seen.get(p) != signature)
+        run_config = {}
+        if changed and quiet_nights_in_process:
+            run_config = next_night_run_config(night, sources, warehouse)
         return dg.SensorResult(
-            skip_reason=f"first look at {folder}: {len(current)} existing exports recorded",
+            run_requests=[
+                dg.RunRequest(
+                    run_key=f"{path}@{current[path]}",
+                    run_config=run_config,
+                    tags={"horiokoshi/export": path},
+                )
+                for path in changed
+            ],
             cursor=cursor,
         )
-    seen = json.loads(context.cursor)
-    changed = sorted(path for path, signature in current.items() if seen.get(path) != signature)
-    run_config = next_night_run_config(night, sources, warehouse) if changed else {}
-    return dg.SensorResult(
-        run_requests=[
-            dg.RunRequest(
-                run_key=f"{path}@{current[path]}",
-                run_config=run_config,
-                tags={"horiokoshi/export": path},
-            )
-            for path in changed
-        ],
-        cursor=cursor,
-    )
+
+    return drop_folder_sensor
 
 
 class AlertDeliveryError(RuntimeError):
@@ -196,4 +204,5 @@ def alert_on_run_failure(context: dg.RunFailureSensorContext) -> None:
     context.log.info(f"alert posted for run {run.run_id}")
 
 
-SENSORS = [drop_folder_sensor, alert_on_run_failure]
+def build_sensors(quiet_nights_in_process: bool = True) -> list[dg.SensorDefinition]:
+    return [build_drop_folder_sensor(quiet_nights_in_process), alert_on_run_failure]

@@ -1,5 +1,6 @@
 """The nightly schedule runs a quiet night in one process and any other night with a process
-per step, deciding as the run's night resource will: by the committed night it builds on."""
+per step, deciding as the run's night resource will: by the committed night it builds on. On
+another executor (Celery) it leaves the executor's config alone."""
 
 from __future__ import annotations
 
@@ -8,38 +9,70 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
+from pipelines.definitions import build_definitions
 from pipelines.night_store import REQUIRED
 from pipelines.resources import NightResource, SourcesResource, WarehouseResource
-from pipelines.schedules import nightly_schedule, weekly_full_schedule
+
+NIGHTLY = "nightly_at_2am_tokyo"
 
 
-def in_process(schedule: dg.ScheduleDefinition, resources: dict[str, object]) -> bool:
+def run_config(defs: dg.Definitions, schedule: str, resources: dict[str, object]) -> dict:
+    """The run config `schedule` requests now, checked against the job's config schema."""
     context = dg.build_schedule_context(resources=resources)
-    (run,) = schedule.evaluate_tick(context).run_requests
-    return run.run_config["execution"]["config"]["in_process"]
+    (run,) = defs.resolve_schedule_def(schedule).evaluate_tick(context).run_requests
+    job = defs.resolve_job_def("nightly")
+    assert dg.validate_run_config(job, run.run_config) is not None  # raises when invalid
+    return run.run_config
 
 
-def test_a_night_that_builds_on_a_committed_one_runs_in_one_process(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def in_process(defs: dg.Definitions, resources: dict[str, object]) -> bool:
+    config = run_config(defs, NIGHTLY, resources).get("execution", {}).get("config", {})
+    return config.get("in_process", False)
+
+
+@pytest.fixture
+def deployment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, object]:
     monkeypatch.delenv("HORIOKOSHI_STATE_DIR", raising=False)
-    sources = SourcesResource(data_dir=str(tmp_path / "data"))
-    warehouse = WarehouseResource(url=f"duckdb:///{tmp_path}/warehouse.duckdb")
-    resources = {"night": NightResource(), "sources": sources, "warehouse": warehouse}
-    assert not in_process(nightly_schedule, resources)  # the first night is a full one
+    return {
+        "night": NightResource(),
+        "sources": SourcesResource(data_dir=str(tmp_path / "data")),
+        "warehouse": WarehouseResource(url=f"duckdb:///{tmp_path}/warehouse.duckdb"),
+    }
 
-    store, incremental = NightResource().open("first-night", sources, warehouse)
+
+def commit_a_night(resources: dict[str, object]) -> None:
+    night = NightResource()
+    store, incremental = night.open("first-night", resources["sources"], resources["warehouse"])
     assert not incremental
     for step in REQUIRED:
         store.set_value(step, "done")
     assert store.commit()
-    assert in_process(nightly_schedule, resources)
+
+
+def test_a_night_that_builds_on_a_committed_one_runs_in_one_process(
+    deployment: dict[str, object], tmp_path: Path
+) -> None:
+    defs = build_definitions(resources=deployment)
+    assert not in_process(defs, deployment)  # the first night is a full one
+    commit_a_night(deployment)
+    assert in_process(defs, deployment)
 
     # the same night forced full, and a night of another warehouse: a process per step
-    assert not in_process(nightly_schedule, resources | {"night": NightResource(mode="full")})
+    assert not in_process(defs, deployment | {"night": NightResource(mode="full")})
     elsewhere = WarehouseResource(url=f"duckdb:///{tmp_path}/other.duckdb")
-    assert not in_process(nightly_schedule, resources | {"warehouse": elsewhere})
-    assert not in_process(weekly_full_schedule, resources)
+    assert not in_process(defs, deployment | {"warehouse": elsewhere})
+    assert "execution" not in run_config(defs, "full_night_sundays_3am_tokyo", deployment)
     # an unreadable sources file: the run is launched, and fails in its first step saying so
-    missing = SourcesResource(config_path=str(tmp_path / "none.yaml"), data_dir=sources.data_dir)
-    assert not in_process(nightly_schedule, resources | {"sources": missing})
+    missing = SourcesResource(config_path=str(tmp_path / "none.yaml"), data_dir=str(tmp_path))
+    assert not in_process(defs, deployment | {"sources": missing})
+
+
+def test_on_celery_the_schedule_leaves_the_executor_config_alone(
+    deployment: dict[str, object], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipelines.executors import celery_definitions
+
+    monkeypatch.setenv("HORIOKOSHI_CELERY_BROKER_URL", "pyamqp://guest@127.0.0.1:5672//")
+    defs = celery_definitions(resources=deployment)
+    commit_a_night(deployment)
+    assert run_config(defs, NIGHTLY, deployment) == {}

@@ -15,11 +15,12 @@ import pytest
 
 from cleansing.dormancy.rules import DEFAULT_RULES_PATH
 from pipelines.resources import NightResource, SourcesResource, WarehouseResource
-from pipelines.sensors import AlertDeliveryError, alert_on_run_failure, drop_folder_sensor
+from pipelines.sensors import AlertDeliveryError, alert_on_run_failure, build_drop_folder_sensor
 from sampledata import generate
 from tests.integration.harness import AS_OF, build_defs, run_nightly
 
 RESOURCES: dict[str, object] = {}
+drop_folder_sensor = build_drop_folder_sensor()
 
 
 def evaluate(cursor: str | None) -> dg.SensorResult:
