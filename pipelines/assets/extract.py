@@ -13,7 +13,6 @@ from pathlib import Path
 
 import dagster as dg
 
-from cleansing.quality import import_engine_in_background
 from connectors import ReadResult, SourceConfig, read_source
 from pipelines.resources import NightResource, SourcesResource, WarehouseResource, state_root
 
@@ -53,8 +52,6 @@ def build_source_asset(name: str, config: SourceConfig) -> dg.AssetsDefinition:
         warehouse: WarehouseResource,
         night: NightResource,
     ) -> dict[str, ReadResult]:
-        # The checks of a run whose steps share this process (a quiet night) need GX next.
-        import_engine_in_background()
         data_dir = Path(sources.data_dir)
         store, incremental = night.open(context.run_id, sources, warehouse)
         config = sources.load()[name]
