@@ -1,9 +1,10 @@
 """The same definitions on a distributed executor: steps on Celery workers (dagster-celery).
 
-`build_definitions()` leaves the executor to Dagster's default: the multiprocess executor, one
-process per step on the machine of the run. `celery_definitions()` returns the very same assets,
-checks, job, schedule, sensors and resources with `dagster_celery.celery_executor` as the
-executor of every job: a change of configuration, not of asset code. The executor's own
+`build_definitions()` runs every job on `night_executor` (pipelines/schedules.py: a process per
+step on the machine of the run, or a quiet night in one process). `celery_definitions()` returns
+the very same assets, checks, job, schedules, sensors and resources with
+`dagster_celery.celery_executor` as the executor of every job: a change of configuration, not of
+asset code. The executor's own
 configuration comes from the environment, so the 02:00 schedule's runs (which carry no run
 config) reach the broker too:
 

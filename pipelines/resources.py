@@ -90,13 +90,14 @@ class NightResource(dg.ConfigurableResource):
         self, sources: SourcesResource, warehouse: WarehouseResource
     ) -> bool:
         """What `open` will decide for the next run, which the schedule runs accordingly.
-        False where `open` would fail (a mode it refuses, an unreadable sources file): that
-        run then fails in its first step, saying why."""
+        False where `open` would fail (a mode it refuses, an unreadable sources file or
+        manifest): the run is launched all the same, and fails in its first step saying why,
+        which the failure alert reports; a failed schedule tick would launch nothing."""
         if self.mode not in ("auto", "incremental"):
             return False
         try:
             return _night_store("next", sources, warehouse).has_committed_night()
-        except OSError:
+        except Exception:  # noqa: BLE001  the run meets the same error and reports it
             return False
 
 

@@ -72,7 +72,7 @@ def scan_exports(folder: Path) -> dict[str, str]:
 
 
 def build_drop_folder_sensor(quiet_nights_in_process: bool = True) -> dg.SensorDefinition:
-    """The drop-folder sensor; `quiet_nights_in_process` as in `build_nightly_schedule`."""
+    """The drop-folder sensor; `quiet_nights_in_process` as in `next_night_run_config`."""
 
     @dg.sensor(
         name="drop_folder_sensor",
@@ -100,8 +100,8 @@ def build_drop_folder_sensor(quiet_nights_in_process: bool = True) -> dg.SensorD
         seen = json.loads(context.cursor)
         changed = sorted(p for p, signature in current.items() if seen.get(p) != signature)
         run_config = {}
-        if changed and quiet_nights_in_process:
-            run_config = next_night_run_config(night, sources, warehouse)
+        if changed:
+            run_config = next_night_run_config(quiet_nights_in_process, night, sources, warehouse)
         return dg.SensorResult(
             run_requests=[
                 dg.RunRequest(

@@ -18,6 +18,7 @@ from pipelines.resources import NightResource, SourcesResource, WarehouseResourc
 from pipelines.sensors import AlertDeliveryError, alert_on_run_failure, build_drop_folder_sensor
 from sampledata import generate
 from tests.integration.harness import AS_OF, build_defs, run_nightly
+from tests.nights import commit_a_night
 
 RESOURCES: dict[str, object] = {}
 drop_folder_sensor = build_drop_folder_sensor()
@@ -52,11 +53,24 @@ def test_a_dropped_file_requests_one_run_and_no_change_requests_none(drop_dir: P
     assert request.run_key.startswith("exports/uriage_2026_11.csv@")
     # no night committed yet: the run is a full night, a process per step
     assert request.run_config == {"execution": {"config": {"in_process": False}}}
+
     assert drop_folder_sensor.job_name == "nightly"
 
     again = evaluate(dropped.cursor)
     assert again.run_requests == []
     assert again.cursor == dropped.cursor
+
+
+def test_a_drop_after_a_committed_night_runs_in_one_process(drop_dir: Path) -> None:
+    baseline = evaluate(None)
+    commit_a_night(RESOURCES["sources"], RESOURCES["warehouse"])
+    (drop_dir / "exports" / "uriage_2026_11.csv").write_text("明細ID,金額\n2,5\n", encoding="utf-8")
+    (request,) = evaluate(baseline.cursor).run_requests
+    assert request.run_config == {"execution": {"config": {"in_process": True}}}
+    # on an executor of its own (Celery's), the sensor requests no executor config
+    context = dg.build_sensor_context(cursor=baseline.cursor, resources=RESOURCES)
+    (request,) = build_drop_folder_sensor(False).evaluate_tick(context).run_requests
+    assert request.run_config == {}
 
 
 def test_a_changed_file_requests_a_run_other_files_do_not(drop_dir: Path) -> None:
