@@ -11,7 +11,7 @@ from cleansing.quality.model import (
     SuiteOutcome,
 )
 from cleansing.quality.report import render_page, render_section
-from cleansing.quality.runner import run_suite
+from cleansing.quality.runner import import_engine_in_background, run_suite
 from cleansing.quality.suites import SUITES, run_facts
 
 __all__ = [
@@ -23,6 +23,7 @@ __all__ = [
     "Suite",
     "SuiteOutcome",
     "conservation_report",
+    "import_engine_in_background",
     "render_page",
     "render_section",
     "run_facts",

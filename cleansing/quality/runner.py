@@ -13,7 +13,10 @@ frame's columns without its rows, in a second batch of the same context.
 
 from __future__ import annotations
 
+import importlib
 import re
+import sys
+import threading
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -50,6 +53,18 @@ _READS_NAMED_COLUMNS = (
     "ExpectSelectColumn",
     "ExpectTableRowCount",
 )
+
+
+def import_engine_in_background() -> None:
+    """Start importing Great Expectations (~2 s, mostly holding the GIL) on a thread of its
+    own, so that the checks of a run whose steps all run in this process find it imported;
+    nothing to do where it was imported before (steps forked from the nightly job's
+    forkserver). Worth it beside work that releases the GIL (DuckDB, Arrow), not beside a
+    driver's cursor building Python rows."""
+    if "great_expectations" not in sys.modules:
+        threading.Thread(
+            target=importlib.import_module, args=("great_expectations",), daemon=True
+        ).start()
 
 
 def run_suite(suite: Suite, frames: Frames, facts: Mapping[str, object]) -> SuiteOutcome:
