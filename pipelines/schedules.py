@@ -63,6 +63,7 @@ def next_night_run_config(
 
 def build_nightly_schedule(quiet_nights_in_process: bool = True) -> dg.ScheduleDefinition:
     """Every night at 02:00; `quiet_nights_in_process` as in `next_night_run_config`."""
+    how = " (then in one process; a full night has a process per step)"
 
     @dg.schedule(
         name="nightly_at_2am_tokyo",
@@ -71,11 +72,7 @@ def build_nightly_schedule(quiet_nights_in_process: bool = True) -> dg.ScheduleD
         execution_timezone="Asia/Tokyo",
         default_status=dg.DefaultScheduleStatus.RUNNING,
         description="Every night, incremental once a night was committed"
-        + (
-            " (then in one process; a full night has a process per step)."
-            if quiet_nights_in_process
-            else "."
-        ),
+        f"{how if quiet_nights_in_process else ''}.",
     )
     def nightly_at_2am_tokyo(
         context: dg.ScheduleEvaluationContext,
