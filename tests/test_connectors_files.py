@@ -312,7 +312,7 @@ def test_configured_sheet_that_is_missing_or_has_no_header_is_named(tmp_path: Pa
 
 
 def test_the_usual_export_skips_marking_and_the_others_are_marked() -> None:
-    """The byte search that spares most files the marking pass agrees with the marking pass
+    """The quick check that spares most files the marking pass agrees with the marking pass
     on random mixes of line breaks, blank lines, lone CRs and quotes."""
     rng = np.random.default_rng(3)
     pieces = [b"a", b",", b'"', b"\r\n", b"\n", b"\r", "東".encode()]
