@@ -357,6 +357,53 @@ def test_an_incremental_night_leaves_customers_equal_to_its_frame(
     assert ("load customers" in watch.seconds) == (postgres or not share)
 
 
+def stored_and_live(engine: sa.Engine, table: str) -> tuple[int, int]:
+    """Rows a DuckDB table's storage holds (deleted ones too) and rows it has."""
+    with engine.connect() as conn:
+        (stored,) = conn.exec_driver_sql(
+            f"SELECT estimated_size FROM duckdb_tables() WHERE table_name = '{table}'"
+        ).one()
+        (live,) = conn.exec_driver_sql(f'SELECT count(*) FROM "{table}"').one()
+    return stored, live
+
+
+def test_incremental_nights_defer_compaction_until_deleted_rows_pile_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """250k customers fill two row groups and a bit; a night that replaces 15% of them leaves
+    few enough rows for two, so DuckDB's checkpoint would rewrite the table to compact them.
+    An incremental night keeps the deleted rows instead, and the settings as they were; once
+    they pass MAX_DEAD_SHARE, the next night compacts."""
+    engine = make_engine(f"duckdb:///{tmp_path / 'wh.duckdb'}")
+    n = 250_000
+    customers = pd.DataFrame(
+        {
+            "customer_id": [f"C{i:06d}" for i in range(n)],
+            "name": "株式会社山田商事",
+            "tier": "dormant",
+            "priority_rank": np.arange(n),
+        }
+    )
+    publish(engine, {"customers": customers})
+
+    def night(changed: np.ndarray) -> tuple[int, int]:
+        customers.loc[changed, "tier"] = "long_dormant"  # outside the daily columns
+        publish(engine, {"customers": customers}, night_changes())
+        return stored_and_live(engine, "customers")
+
+    every_seventh = np.arange(0, n, 7)  # 14%: refreshed in place
+    assert night(every_seventh) == (n + len(every_seventh), n)
+    with engine.connect() as conn:
+        settings = conn.exec_driver_sql(
+            "SELECT current_setting('max_vacuum_tasks'), current_setting('preserve_insertion_order')"
+        ).one()
+    assert tuple(settings) == (100, True)  # DuckDB's defaults, put back
+    monkeypatch.setattr(publish_module, "MAX_DEAD_SHARE", 0.0)  # any deleted row is too many
+    stored, live = night(every_seventh + 1)
+    assert live == n and stored < n + len(every_seventh)  # compacted
+    engine.dispose()
+
+
 def test_incremental_changes_keep_rows_whose_id_is_still_staged(engine: sa.Engine) -> None:
     """A removed row whose id is still staged (a vanished duplicate copy) deletes only its
     quarantine row; a removed id with nothing staged left leaves the crosswalk and facts."""
