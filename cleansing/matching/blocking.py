@@ -83,7 +83,7 @@ def generate_candidates(
         )
         return _distinct(*_block_pairs(blocks, np.r_[everyone, everyone], config.max_block_size), n)
 
-    keys = records.values["name_key"]
+    keys = records.values["name_key"].to_numpy(zero_copy_only=False)
 
     def name_indel() -> tuple[np.ndarray, np.ndarray, int]:
         key, variant, deleted = deletion_variants(keys, config.edit_min_len)

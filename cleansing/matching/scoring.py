@@ -46,6 +46,8 @@ from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from rapidfuzz import process
 from rapidfuzz.distance import OSA, Indel
 
@@ -101,7 +103,7 @@ def score_pairs(records: Records, candidates: Candidates, config: ScoringConfig)
     location = {
         name: np.where(excused & (value == 0), np.nan, value) for name, value in seen.items()
     }
-    key_length = pd.Series(values["name_key"], dtype="str").str.len().to_numpy(dtype=np.int64)
+    key_length = pc.utf8_length(values["name_key"]).to_numpy().astype(np.int64)
     key_length = np.r_[key_length, 0]  # code -1 (missing) reads the trailing 0
     lengths = np.sort(
         np.stack([key_length[codes["name_key"][left]], key_length[codes["name_key"][right]]]),
@@ -300,7 +302,7 @@ def _equal(left: np.ndarray, right: np.ndarray) -> np.ndarray:
 def _compare(
     left: np.ndarray,
     right: np.ndarray,
-    values: np.ndarray,
+    values: pa.Array,
     scorers: tuple[tuple[Callable, float], ...],
 ) -> list[np.ndarray]:
     """Score aligned string pairs given as codes with each (scorer, value when identical);
@@ -312,12 +314,15 @@ def _compare(
     known = (left >= 0) & (right >= 0)
     differ = np.flatnonzero(known & (left != right))
     pair_index, distinct = pd.factorize(left[differ] * len(values) + right[differ])
+    # Python strings only for the values these pairs compare
+    ends = [
+        values.take(end).to_numpy(zero_copy_only=False) for end in divmod(distinct, len(values))
+    ]
     outputs = []
     for scorer, identical in scorers:
         out = np.where(known, identical, np.nan)
         scores = process.cpdist(
-            values[distinct // len(values)],
-            values[distinct % len(values)],
+            *ends,
             scorer=scorer,
             dtype=np.float64,
             workers=-1,
