@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 from warehouse.roles import BI_ROLE
-from warehouse.schema import TABLES, VIEWS, bi_readable, grows_nightly
+from warehouse.schema import TABLES, VIEWS, bi_readable, keyed_on_duckdb
 
 DICTIONARY_PATH = Path(__file__).resolve().parents[1] / "docs" / "data-dictionary.md"
 _POSTGRESQL = postgresql.dialect()
@@ -46,7 +46,7 @@ def _cell(text: str) -> str:
 def _table_section(table: sa.Table) -> list[str]:
     english, japanese = _split(table.comment)
     keys = ", ".join(f"`{c.name}`" for c in table.primary_key.columns) or "none"
-    if grows_nightly(table):
+    if table.primary_key.columns and not keyed_on_duckdb(table):
         keys += " (on DuckDB no key constraint: the publish keeps it unique)"
     indexes = ", ".join(sorted(f"`{', '.join(index.columns.keys())}`" for index in table.indexes))
     access = "SELECT" if bi_readable(table) else "no access (raw source values)"

@@ -30,9 +30,16 @@ ID = sa.Text().with_variant(postgresql.TEXT(collation="C"), "postgresql")
 
 
 def grows_nightly(table: sa.Table) -> bool:
-    """Tables every night appends to (the fact tables and the history): DuckDB builds no index
-    for their primary key (warehouse/publish.py `_stage`)."""
+    """Tables every night appends to (the fact tables and the history)."""
     return bool(table.info.get("grows_nightly"))
+
+
+def keyed_on_duckdb(table: sa.Table) -> bool:
+    """Whether DuckDB builds an index for the table's primary key: not for tables every night
+    changes row by row, by appending (`grows_nightly`) or refreshing in place
+    (`daily_columns`), where keeping the index costs more than it serves (warehouse/publish.py
+    `_stage`). PostgreSQL keys every table."""
+    return not (grows_nightly(table) or daily_columns(table))
 
 
 def partition_column(table: sa.Table) -> str | None:
