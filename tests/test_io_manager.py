@@ -159,3 +159,40 @@ def test_a_frame_referred_to_twice_is_written_once_and_loaded_once(tmp_path: Pat
     loaded = load_value(path)
     assert loaded["pairs"] is loaded["kept"]["pairs"]
     pd.testing.assert_frame_equal(loaded["pairs"], pairs)
+
+
+def test_a_loaded_frame_saved_unchanged_links_its_file(tmp_path: Path) -> None:
+    """Unify hands on the match's customers and crosswalk as loaded: their files are linked,
+    not written again. A frame changed in any way since it was loaded is written."""
+    source, same, changed = tmp_path / "source", tmp_path / "same", tmp_path / "changed"
+    save_value(source, TYPED)
+    loaded = load_value(source)
+    save_value(same, loaded)
+    assert same.stat().st_ino == source.stat().st_ino
+    pd.testing.assert_frame_equal(load_value(same), TYPED)
+
+    edits = {
+        "a value set": lambda f: f.__setitem__("int", [1, 2, 4]),
+        "a column added": lambda f: f.__setitem__("extra", 1),
+        "a column dropped": lambda f: f.pop("float"),
+    }
+    for edit in edits.values():
+        frame = load_value(source)
+        edit(frame)
+        save_value(changed, frame)
+        assert changed.stat().st_ino != source.stat().st_ino
+        pd.testing.assert_frame_equal(load_value(changed), frame)
+    for sliced in (loaded.iloc[1:], loaded[["int", "str"]]):  # new frames over the same memory
+        save_value(changed, sliced)
+        assert changed.stat().st_ino != source.stat().st_ino
+        pd.testing.assert_frame_equal(load_value(changed), sliced)
+
+
+def test_a_frame_whose_file_was_replaced_since_is_written(tmp_path: Path) -> None:
+    source, target = tmp_path / "source", tmp_path / "target"
+    save_value(source, TYPED)
+    loaded = load_value(source)
+    save_value(source, TYPED.iloc[:1])  # the next night's value, under the same name
+    save_value(target, loaded)
+    assert target.stat().st_ino != source.stat().st_ino
+    pd.testing.assert_frame_equal(load_value(target), TYPED)
