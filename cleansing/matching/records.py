@@ -7,6 +7,7 @@ are factorised once: blocking and scoring then compare small integers instead of
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,6 +17,7 @@ import pyarrow.compute as pc
 
 from cleansing.schema import STAGED_COLUMNS
 from cleansing.text import kana_keys
+from cleansing.threads import in_threads
 
 # The staged company columns the matcher reads: all but the raw spelling and the address key
 # (it compares addresses itself), so a column added to the staged schema reaches it too.
@@ -98,13 +100,18 @@ def prepare_records(companies: pd.DataFrame) -> Records:
     if len(repeated):  # sorted: copies sit side by side
         raise ValueError(f"duplicate (source, source_id): {key.take(repeated[:5]).to_pylist()}")
 
-    codes: dict[str, np.ndarray] = {}
-    values: dict[str, pa.Array] = {}
-    for column in KEY_COLUMNS:
-        series = frame[column]
-        if column == "corporate_number":
-            series = series.where(frame["corporate_number_valid"])
-        codes[column], values[column] = _factorize(series)
+    # Arrow's dictionary encoding releases the GIL: the columns share the cores
+    valid_number = frame["corporate_number"].where(frame["corporate_number_valid"])
+    encoded = in_threads(
+        {
+            column: functools.partial(
+                _factorize, valid_number if column == "corporate_number" else frame[column]
+            )
+            for column in KEY_COLUMNS
+        }
+    )
+    codes = {column: code for column, (code, _) in encoded.items()}
+    values = {column: distinct for column, (_, distinct) in encoded.items()}
     return Records(frame, codes, values, source_rows)
 
 
