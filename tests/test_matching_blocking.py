@@ -108,6 +108,16 @@ def test_short_typo_is_found_through_the_postal_code_whichever_end_it_hits():
     assert {key_pair("山田商事", "山田商亊"), key_pair("山田商事", "丑田商事")} <= found
 
 
+def test_postal_blocks_keep_first_and_last_characters_apart():
+    """One name's first characters and another's last are different blocks, and a postal code
+    or a name missing puts a record in none."""
+    names = ["商事山田", "山田商事", "山田物産", "東京山田", "山田興業"]
+    postal = ["100-0001", "100-0001", "100-0001", "100-0001", None]
+    found = found_by(records_of(names, postal_code=postal), BlockingConfig(), "postal_name")
+    # 山田 first: 山田商事, 山田物産 (山田興業 has no postal code); 山田 last: 商事山田, 東京山田
+    assert found == {key_pair("山田商事", "山田物産"), key_pair("商事山田", "東京山田")}
+
+
 def test_blocks_over_the_cap_are_skipped_and_counted():
     records = records_of([f"会社{i}" for i in range(5)], phone=["+81300000000"] * 5)
     candidates = generate_candidates(records, BlockingConfig(max_block_size=4))

@@ -27,6 +27,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from cleansing.threads import in_threads
 
@@ -44,6 +46,7 @@ PASSES = (
     "name_ngram",
     "steward",
 )
+_END = np.iinfo(np.int32).max  # a slice's stop past any key's end
 PASS_BIT = {name: 1 << position for position, name in enumerate(PASSES)}  # pair pass bitmask
 
 
@@ -71,16 +74,20 @@ def generate_candidates(
     everyone = np.arange(n, dtype=np.int64)
 
     def postal_name() -> tuple[np.ndarray, np.ndarray, int]:
-        name_key, affix = records.frame["name_key"], config.postal_affix_len
-        blocks = _codes(
-            pd.concat(
-                [
-                    records.frame["postal_code"] + "|<" + name_key.str.slice(0, affix),
-                    records.frame["postal_code"] + "|>" + name_key.str.slice(-affix),
-                ],
-                ignore_index=True,
-            )
-        )
+        # A block is (postal code, the name key's first or else its last characters), from
+        # codes: the affixes are cut from the distinct name keys, not from every record's.
+        distinct, affix = records.values["name_key"], config.postal_affix_len
+        head = _arrow_codes(pc.utf8_slice_codeunits(distinct, 0, affix))
+        tail = _arrow_codes(pc.utf8_slice_codeunits(distinct, -affix, _END))
+        name, postal = codes["name_key"], codes["postal_code"]
+        known = (name >= 0) & (postal >= 0)
+        # heads and tails numbered apart: one name's first characters never share a block
+        # with another's last
+        affixes = np.r_[head, tail + head.max(initial=-1) + 1]
+        width = int(affixes.max(initial=-1)) + 1
+        combined = np.r_[postal * width + affixes[name], postal * width + affixes[len(head) + name]]
+        blocks = np.where(np.r_[known, known], combined, -1)
+        blocks[blocks >= 0] = pd.factorize(blocks[blocks >= 0])[0]  # small codes for the sort
         return _distinct(*_block_pairs(blocks, np.r_[everyone, everyone], config.max_block_size), n)
 
     keys = records.values["name_key"].to_numpy(zero_copy_only=False)
@@ -161,6 +168,11 @@ def describe_passes(passes: np.ndarray) -> pd.Categorical:
 
 def _codes(values: pd.Series) -> np.ndarray:
     return pd.factorize(values)[0]
+
+
+def _arrow_codes(values: pa.Array) -> np.ndarray:
+    """Codes of values without nulls, numbered as first seen."""
+    return values.dictionary_encode().indices.to_numpy().astype(np.int64)
 
 
 def _distinct(
