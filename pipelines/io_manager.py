@@ -60,11 +60,10 @@ def save_value(path: UPath | Path, obj: Any, inner_frame_rows: int = INNER_FRAME
     `inner_frame_rows` rows or more inside it in Arrow files beside it."""
     table = arrow_table(obj) if isinstance(obj, pd.DataFrame) else None
     earlier = list(path.parent.glob(_inner_prefix(path) + "*.arrow"))  # the old value's
-    source = _loaded_from(obj, table) if table is not None else None
-    if source is not None and _is_local(path):
-        _link_replacing(path, source)
-    elif table is not None:
-        write_replacing(path, lambda file: feather.write_feather(table, file, "uncompressed"))
+    if table is not None:
+        source = _loaded_from(obj, table) if _is_local(path) else None
+        if source is None or not _link_replacing(path, source):
+            write_replacing(path, lambda file: feather.write_feather(table, file, "uncompressed"))
     else:
         written: dict[int, str] = {}  # the frames' files, by frame object
         try:
@@ -150,14 +149,19 @@ def _is_local(path: UPath | Path) -> bool:
     return not isinstance(path, UPath) or path.protocol in ("", "file", "local")
 
 
-def _link_replacing(path: UPath | Path, source: Path) -> None:
-    """`path` becomes another name of `source`'s file, all or nothing (as `write_replacing`)."""
+def _link_replacing(path: UPath | Path, source: Path) -> bool:
+    """`path` becomes another name of `source`'s file, all or nothing (as `write_replacing`);
+    False, changing nothing, where the file system links no file there (another device)."""
     linked = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
     try:
         os.link(source, linked)
+    except OSError:
+        return False
+    try:
         linked.replace(path)
     finally:
         linked.unlink(missing_ok=True)
+    return True
 
 
 def write_replacing(path: UPath | Path, write: Callable[[BinaryIO], None]) -> None:

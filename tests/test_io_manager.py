@@ -196,3 +196,21 @@ def test_a_frame_whose_file_was_replaced_since_is_written(tmp_path: Path) -> Non
     save_value(target, loaded)
     assert target.stat().st_ino != source.stat().st_ino
     pd.testing.assert_frame_equal(load_value(target), TYPED)
+
+
+def test_a_frame_is_written_where_its_file_cannot_be_linked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another device (the state folder on its own disk) links no file: the frame is written."""
+    source, target = tmp_path / "source", tmp_path / "target"
+    save_value(source, TYPED)
+    loaded = load_value(source)
+
+    def no_link(*_: object) -> None:
+        raise OSError(18, "Invalid cross-device link")
+
+    monkeypatch.setattr("pipelines.io_manager.os.link", no_link)
+    save_value(target, loaded)
+    assert target.stat().st_ino != source.stat().st_ino
+    pd.testing.assert_frame_equal(load_value(target), TYPED)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["source", "target"]
