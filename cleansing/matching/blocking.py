@@ -27,13 +27,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 import pyarrow.compute as pc
 
 from cleansing.threads import in_threads
 
 from .config import BlockingConfig
-from .records import Records
+from .records import Records, arrow_codes
 from .substrings import deletion_variants, ngrams
 
 PASSES = (
@@ -77,8 +76,8 @@ def generate_candidates(
         # A block is (postal code, the name key's first or else its last characters), from
         # codes: the affixes are cut from the distinct name keys, not from every record's.
         distinct, affix = records.values["name_key"], config.postal_affix_len
-        head = _arrow_codes(pc.utf8_slice_codeunits(distinct, 0, affix))
-        tail = _arrow_codes(pc.utf8_slice_codeunits(distinct, -affix, _END))
+        head, _ = arrow_codes(pc.utf8_slice_codeunits(distinct, 0, affix))
+        tail, _ = arrow_codes(pc.utf8_slice_codeunits(distinct, -affix, _END))
         name, postal = codes["name_key"], codes["postal_code"]
         known = (name >= 0) & (postal >= 0)
         # heads and tails numbered apart: one name's first characters never share a block
@@ -164,15 +163,6 @@ def describe_passes(passes: np.ndarray) -> pd.Categorical:
         for mask in range(1 << len(PASSES))
     ]
     return pd.Categorical.from_codes(passes, labels).remove_unused_categories()
-
-
-def _codes(values: pd.Series) -> np.ndarray:
-    return pd.factorize(values)[0]
-
-
-def _arrow_codes(values: pa.Array) -> np.ndarray:
-    """Codes of values without nulls, numbered as first seen."""
-    return values.dictionary_encode().indices.to_numpy().astype(np.int64)
 
 
 def _distinct(

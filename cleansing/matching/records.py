@@ -121,6 +121,11 @@ def _factorize(text: pd.Series) -> tuple[np.ndarray, pa.Array]:
     array = pa.array(text.astype("str").array)
     if isinstance(array, pa.ChunkedArray):
         array = array.combine_chunks()
+    return arrow_codes(array)
+
+
+def arrow_codes(array: pa.Array) -> tuple[np.ndarray, pa.Array]:
+    """An Arrow array's codes (-1: missing) and its first-seen distinct values."""
     encoded = array.dictionary_encode()
     codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
     return codes.astype(np.int64), encoded.dictionary
