@@ -10,9 +10,11 @@ from pathlib import Path
 import dagster as dg
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
+from upath import UPath
 
-from pipelines.io_manager import ARROW_MAGIC, FrameFileIOManager, load_value, save_value
+from pipelines.io_manager import ARROW_MAGIC, FrameFileIOManager, _sink, load_value, save_value
 
 TYPED = pd.DataFrame(
     {
@@ -214,3 +216,13 @@ def test_a_frame_is_written_where_its_file_cannot_be_linked(
     assert target.stat().st_ino != source.stat().st_ino
     pd.testing.assert_frame_equal(load_value(target), TYPED)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["source", "target"]
+
+
+@pytest.mark.parametrize("make_path", [Path, UPath])
+def test_local_files_are_written_through_arrows_own_file(tmp_path: Path, make_path) -> None:
+    """A Python file object would make each of Arrow's writes wait for the GIL."""
+    path = make_path(tmp_path / "frame")
+    with _sink(path) as file:
+        assert isinstance(file, pa.NativeFile)
+    save_value(path, TYPED)
+    pd.testing.assert_frame_equal(load_value(path), TYPED)
