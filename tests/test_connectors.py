@@ -10,11 +10,12 @@ import openpyxl
 import pandas as pd
 import pytest
 
+import connectors.sql
 from connectors import ConnectorError, load_sources, read_source
 from connectors.base import EntityMapping, SourceConfig, apply_mapping
 from connectors.csv_export import read_csv_entity
 from connectors.excel import read_excel_entity
-from connectors.sql import read_sql_entity
+from connectors.sql import _sqlite_arrow_result, make_engine, read_sql_entity
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -97,6 +98,62 @@ def test_sql_reads_query_with_row_refs(tmp_path: Path) -> None:
     assert rows.to_dict("records") == [
         {"source_id": "000042", "name": "山田商事", "row_ref": "companies:000042"}
     ]
+
+
+def _mixed_master(db: Path) -> None:
+    """A master as 販売管理 systems keep them: SQLite stores each value with its own type, so
+    an amount column holds text far below the rows a driver infers a type from."""
+    with sqlite3.connect(db) as conn:
+        conn.execute(
+            "CREATE TABLE 得意先マスタ (得意先コード TEXT, 得意先名 TEXT, 資本金 INTEGER,"
+            " 従業員数 INTEGER, 売上高 REAL, 法人番号 TEXT, 備考 TEXT)"
+        )
+        rows = [
+            (f"{i:06d}", f"会社{i}", i * 1000, None if i % 7 else i, i / 4, None, None)
+            for i in range(5000)
+        ]
+        rows[4000] = ("004000", "会社4000", "1,200万", 12, 1.5, None, "text below the batch")
+        conn.executemany("INSERT INTO 得意先マスタ VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+
+
+def test_sql_arrow_read_gives_the_cursors_frame(tmp_path: Path) -> None:
+    db = tmp_path / "sales.sqlite"
+    _mixed_master(db)
+    columns = {
+        "source_id": "得意先コード",
+        "name": "得意先名",
+        "capital_yen": "資本金",
+        "employees": "従業員数",
+        "corporate_number": "法人番号",
+    }
+    mapping = EntityMapping(query="SELECT * FROM 得意先マスタ", columns=columns)
+    url = f"sqlite:///{db}"
+    assert _sqlite_arrow_result(make_engine(url), "SELECT 1") is not None  # the Arrow read
+    arrow = read_sql_entity(mapping, "companies", url, chunk_rows=1000).rows
+    # a URL with driver options is read through the cursor
+    cursor = read_sql_entity(mapping, "companies", f"{url}?timeout=5", chunk_rows=1000).rows
+    assert _sqlite_arrow_result(make_engine(f"{url}?timeout=5"), "SELECT 1") is None
+    assert len(arrow) == len(cursor) == 5000
+    mixed = "capital_yen"
+    pd.testing.assert_frame_equal(arrow.drop(columns=[mixed]), cursor.drop(columns=[mixed]))
+    # text among numbers: the cursor's values, as text
+    assert arrow[mixed].tolist() == [str(value) for value in cursor[mixed]]
+    assert arrow.loc[4000, mixed] == "1,200万"
+    assert arrow["corporate_number"].tolist() == [None] * 5000  # no value: None, as the cursor
+
+
+def test_sql_reads_through_the_cursor_when_the_arrow_read_fails(
+    tmp_path: Path, monkeypatch
+) -> None:
+    db = tmp_path / "sales.sqlite"
+    _mixed_master(db)
+    mapping = company_mapping(query="SELECT * FROM 得意先マスタ")
+    url = f"sqlite:///{db}"
+    expected = read_sql_entity(mapping, "companies", f"{url}?timeout=5").rows
+    # batches of the driver's default size: the text in row 4000 is a type mismatch
+    monkeypatch.setattr(connectors.sql, "ONE_BATCH", "1024")
+    assert _sqlite_arrow_result(make_engine(url), "SELECT * FROM 得意先マスタ") is None
+    pd.testing.assert_frame_equal(read_sql_entity(mapping, "companies", url).rows, expected)
 
 
 def test_sql_bad_query_is_a_connector_error(tmp_path: Path) -> None:
