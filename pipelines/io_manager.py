@@ -56,9 +56,9 @@ INNER_FRAME_ROWS = 100_000
 
 
 def save_value(path: UPath | Path, obj: Any, inner_frame_rows: int = INNER_FRAME_ROWS) -> None:
-    """A typed DataFrame as an Arrow IPC file (a hard link to the file it was loaded from when
-    it comes back unchanged); anything else pickled, with the typed frames of
-    `inner_frame_rows` rows or more inside it in Arrow files beside it."""
+    """A typed DataFrame as an Arrow IPC file; anything else pickled, with the typed frames of
+    `inner_frame_rows` rows or more inside it in Arrow files beside it. A frame that comes back
+    unchanged from the file it was loaded from is a hard link to that file instead."""
     table = arrow_table(obj) if isinstance(obj, pd.DataFrame) else None
     earlier = list(path.parent.glob(_inner_prefix(path) + "*.arrow"))  # the old value's
     if table is not None:
@@ -154,14 +154,22 @@ def _link_replacing(path: UPath | Path, source: Path) -> bool:
     """`path` becomes another name of `source`'s file, all or nothing (as `write_replacing`);
     False, changing nothing, where the file system links no file there (another device)."""
     linked = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
-    try:
-        os.link(source, linked)
-    except OSError:
+    if not _link(source, linked):
         return False
     try:
         linked.replace(path)
     finally:
         linked.unlink(missing_ok=True)
+    return True
+
+
+def _link(source: Path, path: UPath | Path) -> bool:
+    """`path` (new) becomes another name of `source`'s file; False where the file system links
+    no file there (another device)."""
+    try:
+        os.link(source, path)
+    except OSError:
+        return False
     return True
 
 
@@ -213,8 +221,10 @@ class _FramePickler(pickle.Pickler):
         name = f"{_inner_prefix(self.path)}{uuid.uuid4().hex}.arrow"
         self.written[id(obj)] = name
         self._frames.append(obj)
-        with _sink(self.path.with_name(name)) as file:
-            feather.write_feather(table, file, compression="uncompressed")
+        source = _loaded_from(obj, table) if _is_local(self.path) else None
+        if source is None or not _link(source, self.path.with_name(name)):
+            with _sink(self.path.with_name(name)) as file:
+                feather.write_feather(table, file, compression="uncompressed")
         return name
 
 

@@ -190,6 +190,23 @@ def test_a_loaded_frame_saved_unchanged_links_its_file(tmp_path: Path) -> None:
         pd.testing.assert_frame_equal(load_value(changed), sliced)
 
 
+def test_a_loaded_frame_inside_a_value_links_its_file(tmp_path: Path) -> None:
+    """The match result's customers, as the night store holds them: one file, two names."""
+    store, value = tmp_path / "store", tmp_path / "values"
+    store.mkdir(), value.mkdir()
+    save_value(store / "customers", TYPED)
+    loaded = load_value(store / "customers")
+    edited = load_value(store / "customers")
+    edited["int"] = [7, 8, 9]
+    save_value(value / "matches", {"kept": loaded, "edited": edited}, inner_frame_rows=3)
+    source = (store / "customers").stat().st_ino
+    inodes = {path.stat().st_ino for path in value.iterdir() if path.name != "matches"}
+    assert len(inodes) == 2 and source in inodes  # the edited frame has a file of its own
+    back = load_value(value / "matches")
+    pd.testing.assert_frame_equal(back["kept"], TYPED)
+    pd.testing.assert_frame_equal(back["edited"], edited)
+
+
 def test_a_frame_whose_file_was_replaced_since_is_written(tmp_path: Path) -> None:
     source, target = tmp_path / "source", tmp_path / "target"
     save_value(source, TYPED)
