@@ -10,7 +10,6 @@ import openpyxl
 import pandas as pd
 import pytest
 
-import connectors.sql
 from connectors import ConnectorError, load_sources, read_source
 from connectors.base import EntityMapping, SourceConfig, apply_mapping
 from connectors.csv_export import read_csv_entity
@@ -100,60 +99,82 @@ def test_sql_reads_query_with_row_refs(tmp_path: Path) -> None:
     ]
 
 
-def _mixed_master(db: Path) -> None:
+MASTER_COLUMNS = {
+    "source_id": "得意先コード",
+    "name": "得意先名",
+    "capital_yen": "資本金",
+    "employees": "従業員数",
+    "phone": "電話番号",
+    "corporate_number": "法人番号",
+}
+
+
+def _master(db: Path, odd_capital: object) -> None:
     """A master as 販売管理 systems keep them: SQLite stores each value with its own type, so
-    an amount column holds text far below the rows a driver infers a type from."""
+    the capital column holds `odd_capital` far below the rows a driver infers a type from,
+    among integers and NULLs; employees are REALs, phones numbers, no 法人番号 at all."""
     with sqlite3.connect(db) as conn:
         conn.execute(
             "CREATE TABLE 得意先マスタ (得意先コード TEXT, 得意先名 TEXT, 資本金 INTEGER,"
-            " 従業員数 INTEGER, 売上高 REAL, 法人番号 TEXT, 備考 TEXT)"
+            " 従業員数 REAL, 電話番号 INTEGER, 法人番号 TEXT)"
         )
         rows = [
-            (f"{i:06d}", f"会社{i}", i * 1000, None if i % 7 else i, i / 4, None, None)
+            (f"{i:06d}", f"会社{i}", None if i % 5 == 0 else i * 1000, i / 4, None if i % 7 else i)
             for i in range(5000)
         ]
-        rows[4000] = ("004000", "会社4000", "1,200万", 12, 1.5, None, "text below the batch")
-        conn.executemany("INSERT INTO 得意先マスタ VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+        rows[4000] = ("004000", "会社4000", odd_capital, 1.5, 312345678)
+        conn.executemany("INSERT INTO 得意先マスタ VALUES (?, ?, ?, ?, ?, NULL)", rows)
+
+
+def _read_both_ways(db: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The master read as configured, and through the cursor (a URL with a driver option)."""
+    mapping = EntityMapping(query="SELECT * FROM 得意先マスタ", columns=MASTER_COLUMNS)
+    url = f"sqlite:///{db}"
+    read = read_sql_entity(mapping, "companies", url, chunk_rows=10_000).rows
+    cursor = read_sql_entity(mapping, "companies", f"{url}?timeout=5", chunk_rows=10_000).rows
+    assert _sqlite_arrow_result(make_engine(f"{url}?timeout=5"), "SELECT 1") is None
+    return read, cursor
 
 
 def test_sql_arrow_read_gives_the_cursors_frame(tmp_path: Path) -> None:
     db = tmp_path / "sales.sqlite"
-    _mixed_master(db)
-    columns = {
-        "source_id": "得意先コード",
-        "name": "得意先名",
-        "capital_yen": "資本金",
-        "employees": "従業員数",
-        "corporate_number": "法人番号",
-    }
-    mapping = EntityMapping(query="SELECT * FROM 得意先マスタ", columns=columns)
-    url = f"sqlite:///{db}"
-    assert _sqlite_arrow_result(make_engine(url), "SELECT 1") is not None  # the Arrow read
-    arrow = read_sql_entity(mapping, "companies", url, chunk_rows=1000).rows
-    # a URL with driver options is read through the cursor
-    cursor = read_sql_entity(mapping, "companies", f"{url}?timeout=5", chunk_rows=1000).rows
-    assert _sqlite_arrow_result(make_engine(f"{url}?timeout=5"), "SELECT 1") is None
+    _master(db, odd_capital="1,200万")
+    assert _sqlite_arrow_result(make_engine(f"sqlite:///{db}"), "SELECT 1") is not None
+    arrow, cursor = _read_both_ways(db)
     assert len(arrow) == len(cursor) == 5000
-    mixed = "capital_yen"
-    pd.testing.assert_frame_equal(arrow.drop(columns=[mixed]), cursor.drop(columns=[mixed]))
-    # text among numbers: the cursor's values, as text
-    assert arrow[mixed].tolist() == [str(value) for value in cursor[mixed]]
-    assert arrow.loc[4000, mixed] == "1,200万"
-    assert arrow["corporate_number"].tolist() == [None] * 5000  # no value: None, as the cursor
+    # the same dtypes and values, NaN for missing numbers, None for a column without a value
+    pd.testing.assert_frame_equal(
+        arrow.drop(columns=["capital_yen"]), cursor.drop(columns=["capital_yen"])
+    )
+    assert arrow["corporate_number"].tolist() == [None] * 5000
+    # integers among text: the cursor's values as text
+    assert [None if pd.isna(value) else value for value in arrow["capital_yen"]] == [
+        None if value is None else str(value) for value in cursor["capital_yen"]
+    ]
+    assert arrow.loc[4000, "capital_yen"] == "1,200万"
 
 
-def test_sql_reads_through_the_cursor_when_the_arrow_read_fails(
-    tmp_path: Path, monkeypatch
-) -> None:
+def test_sql_reals_among_text_are_read_through_the_cursor(tmp_path: Path) -> None:
+    """The driver would print 1234567.89 as 1.234568e+06: the cursor's values are kept."""
     db = tmp_path / "sales.sqlite"
-    _mixed_master(db)
-    mapping = company_mapping(query="SELECT * FROM 得意先マスタ")
-    url = f"sqlite:///{db}"
-    expected = read_sql_entity(mapping, "companies", f"{url}?timeout=5").rows
-    # batches of the driver's default size: the text in row 4000 is a type mismatch
-    monkeypatch.setattr(connectors.sql, "ONE_BATCH", "1024")
-    assert _sqlite_arrow_result(make_engine(url), "SELECT * FROM 得意先マスタ") is None
-    pd.testing.assert_frame_equal(read_sql_entity(mapping, "companies", url).rows, expected)
+    _master(db, odd_capital="1,200万")
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE 得意先マスタ SET 資本金 = 1234567.89 WHERE 得意先コード = '000001'")
+    query = "SELECT * FROM 得意先マスタ"
+    assert _sqlite_arrow_result(make_engine(f"sqlite:///{db}"), query) is None
+    arrow, cursor = _read_both_ways(db)
+    pd.testing.assert_frame_equal(arrow, cursor)
+    assert arrow.loc[1, "capital_yen"] == 1234567.89
+
+
+def test_sql_text_that_is_not_utf8_is_named_as_before(tmp_path: Path) -> None:
+    db = tmp_path / "sales.sqlite"
+    _master(db, odd_capital=7)
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE 得意先マスタ SET 得意先名 = CAST(X'ff' AS TEXT) WHERE 資本金 = 7")
+    mapping = EntityMapping(query="SELECT * FROM 得意先マスタ", columns=MASTER_COLUMNS)
+    with pytest.raises(ConnectorError, match=r"sales\.sqlite.*companies.*query failed"):
+        read_sql_entity(mapping, "companies", f"sqlite:///{db}")
 
 
 def test_sql_bad_query_is_a_connector_error(tmp_path: Path) -> None:

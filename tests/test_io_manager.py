@@ -14,7 +14,7 @@ import pyarrow as pa
 import pytest
 from upath import UPath
 
-from pipelines.io_manager import ARROW_MAGIC, FrameFileIOManager, _sink, load_value, save_value
+from pipelines.io_manager import ARROW_MAGIC, FrameFileIOManager, load_value, save_value
 
 TYPED = pd.DataFrame(
     {
@@ -236,10 +236,23 @@ def test_a_frame_is_written_where_its_file_cannot_be_linked(
 
 
 @pytest.mark.parametrize("make_path", [Path, UPath])
-def test_local_files_are_written_through_arrows_own_file(tmp_path: Path, make_path) -> None:
-    """A Python file object would make each of Arrow's writes wait for the GIL."""
-    path = make_path(tmp_path / "frame")
-    with _sink(path) as file:
-        assert isinstance(file, pa.NativeFile)
-    save_value(path, TYPED)
-    pd.testing.assert_frame_equal(load_value(path), TYPED)
+def test_local_files_are_written_through_arrows_own_file(
+    tmp_path: Path, make_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Python file object would make each of Arrow's writes wait for the GIL: frames, pickles
+    and the frames beside a pickle all go through Arrow's file."""
+    opened: list[str] = []
+    real = pa.OSFile
+
+    def spy(path: str, mode: str = "r") -> pa.NativeFile:
+        opened.append(Path(path).name)
+        return real(path, mode)
+
+    monkeypatch.setattr(pa, "OSFile", spy)
+    frame, value = make_path(tmp_path / "frame"), make_path(tmp_path / "value")
+    save_value(frame, TYPED)
+    save_value(value, {"pairs": TYPED}, inner_frame_rows=3)
+    assert len(opened) == 3  # the frame, the pickle, the frame beside it
+    assert all(name.startswith((".frame.", ".value.")) for name in opened)
+    pd.testing.assert_frame_equal(load_value(frame), TYPED)
+    pd.testing.assert_frame_equal(load_value(value)["pairs"], TYPED)
