@@ -23,8 +23,9 @@ import pandas as pd
 
 from pipelines.io_manager import load_value, save_value, write_replacing
 
-# 2: match scores name records by position; 3: rows hashed by DuckDB; 4: sales lines per day
-FORMAT = 4
+# 2: match scores name records by position; 3: rows hashed by DuckDB; 4: sales lines per day;
+# 5: match scores are the result's pairs (steward decisions marked)
+FORMAT = 5
 MAX_CHUNKS = 16  # an appended table is rewritten as one chunk beyond this
 STALE_PENDING_S = 86_400  # a run's pending entries older than a day: the run is long gone
 STALE_MANIFEST_S = 14 * 86_400  # another configuration not committed for two weeks

@@ -67,6 +67,21 @@ def test_must_link_of_records_never_compared_is_scored_and_explained():
     assert result.crosswalk["customer_id"].nunique() == 1
 
 
+def test_a_pair_the_steward_decided_last_run_is_scored_again_when_reused():
+    """The kept pairs carry the steward's decision: a run without the override must not take
+    it for the matcher's."""
+    rows = (rec("crm:1", "大和運輸", phone=PHONE_A), rec("sales_db:2", "大和運輸", phone=PHONE_A))
+    first = match_companies(
+        staged(*rows), overrides=overrides(cannot=[link("crm:1", "sales_db:2")])
+    )
+    assert scored_pair(first, "crm:1", "sales_db:2")["steward"]
+    again = match_companies(staged(*rows), previous_map=first.crosswalk, previous=first.kept)
+    scored = scored_pair(again, "crm:1", "sales_db:2")
+    assert (scored["decision"], scored["steward"]) == ("merge", False)
+    assert again.stats["pairs_reused"] == 0
+    assert again.crosswalk["customer_id"].nunique() == 1
+
+
 def test_cannot_link_splits_an_exact_name():
     rows = (rec("crm:1", "大和運輸", phone=PHONE_A), rec("sales_db:2", "大和運輸", phone=PHONE_A))
     assert match_companies(staged(*rows)).crosswalk["customer_id"].nunique() == 1

@@ -80,9 +80,10 @@ CROSSWALK_COLUMNS = (
 class MatchResult:
     """Everything 名寄せ decided, with the evidence to audit it.
 
-    - pairs: every scored candidate pair (record_key_l < record_key_r, passes, features, score,
-      decision, reason, cannot_link, steward: decided by a steward override, cut_by_guard: a
-      merge edge the chaining guard dropped);
+    - pairs: every scored candidate pair (record_key_l < record_key_r, passes, left and right:
+      the two records' crosswalk rows, features, score, decision, reason, cannot_link,
+      steward: decided by a steward override, cut_by_guard: a merge edge the chaining guard
+      dropped);
     - crosswalk: one row per input record, sorted by record_key, with its customer_id and the
       strongest kept merge edge that tied it in (match_reason 'singleton', match_score NaN if
       none);
@@ -97,7 +98,7 @@ class MatchResult:
       counts the distinct pairs scored; steward_must_link / steward_cannot_link count the
       overrides applied, steward_must_link_cut the must-links the guard had to refuse;
       pairs_reused counts the pairs whose score was taken from `previous_scores`;
-    - kept: this run's scores, record fingerprints and customers, for the next run to reuse;
+    - kept: this run's pairs, record fingerprints and customers, for the next run to reuse;
     - source_rows: the row of the input frame each crosswalk row came from;
     - rebuilt: per crosswalk row, whether it may differ from `previous`'s: its customer was
       worked out this run, or a pair inside its customer was compared only in one of the two
@@ -239,7 +240,7 @@ def match_companies(
         moved=moved_records(before, crosswalk),
         unknown_overrides=steward["unknown"],
         stats=stats,
-        kept=to_keep(records, computed, fingerprints, customers),
+        kept=to_keep(records, pairs, fingerprints, customers),
         source_rows=records.source_rows,
         # a carried customer's crosswalk rows (reasons: its strongest edges) are as last night
         # unless one of its pairs was compared only tonight or only last night
@@ -256,9 +257,10 @@ def _carried_rows(previous: PreviousMatch | None, carried: pd.Series) -> pd.Data
 
 
 def _pairs_frame(records: Records, scored: pd.DataFrame, cut_by_guard: np.ndarray) -> pd.DataFrame:
-    """Scored pairs keyed by record keys, with readable pass labels."""
+    """Scored pairs keyed by record keys (and positions: crosswalk rows), with readable pass
+    labels."""
     record_key = records.frame["record_key"].array
-    pairs = scored.drop(columns=["left", "right", "passes"])
+    pairs = scored.drop(columns=["passes"])
     pairs.insert(0, "record_key_l", record_key.take(scored["left"].to_numpy()))
     pairs.insert(1, "record_key_r", record_key.take(scored["right"].to_numpy()))
     pairs.insert(2, "passes", describe_passes(scored["passes"].to_numpy()))

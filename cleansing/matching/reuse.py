@@ -33,9 +33,9 @@ from .scoring import score_pairs
 
 @dataclass(frozen=True)
 class PreviousMatch:
-    """Last run's scored pairs (before steward overrides, without the pass mask; `left` and
-    `right` are rows of `fingerprints`), a fingerprint per record (record_key, fingerprint, in
-    record key order, as that run's records) and the golden customers."""
+    """Last run's pairs (its result's: `left` and `right` are rows of `fingerprints`, a pair
+    the steward decided is marked `steward`), a fingerprint per record (record_key,
+    fingerprint, in record key order, as that run's records) and the golden customers."""
 
     pairs: pd.DataFrame
     fingerprints: pd.DataFrame
@@ -126,11 +126,15 @@ def score_with_reuse(
     kept_code = left[row] * n + right[row]
     by_code = np.argsort(kept_code)  # a pair code names one pair: kept codes are distinct
     row, kept_code = row[by_code], kept_code[by_code]
+    stewarded = previous.pairs["steward"].to_numpy(dtype=bool)[row]
     candidate_code = candidates.left * n + candidates.right  # sorted by blocking's union
     if not (candidate_code[1:] > candidate_code[:-1]).all():  # the binary search relies on it
         raise ValueError("candidate pairs must be distinct and ordered by (left, right)")
-    reused, at = _sorted_find(kept_code, candidate_code)
-    appeared = ~reused & unchanged[candidates.left] & unchanged[candidates.right]
+    compared, at = _sorted_find(kept_code, candidate_code)
+    appeared = ~compared & unchanged[candidates.left] & unchanged[candidates.right]
+    # a steward's decision replaced the matcher's in last night's row: scored again
+    reused = compared.copy()
+    reused[compared] = ~stewarded[at[compared]]
     vanished = ~_sorted_find(candidate_code, kept_code)[0]
     shifted = np.unique(
         np.r_[
@@ -155,11 +159,12 @@ def score_with_reuse(
 
 
 def to_keep(
-    records: Records, scored: pd.DataFrame, fingerprints: np.ndarray, customers: pd.DataFrame
+    records: Records, pairs: pd.DataFrame, fingerprints: np.ndarray, customers: pd.DataFrame
 ) -> PreviousMatch:
-    """What the next run may reuse from this one."""
+    """What the next run may reuse from this one: `pairs` is the result's, so that a run keeps
+    one copy of them."""
     return PreviousMatch(
-        pairs=scored.drop(columns=["passes"]),
+        pairs=pairs,
         fingerprints=pd.DataFrame(
             {"record_key": records.frame["record_key"], "fingerprint": fingerprints}
         ),

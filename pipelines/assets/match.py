@@ -110,8 +110,8 @@ def company_matches(
     store.replace(SCORES_KEY, result.kept.pairs)
     store.replace(FINGERPRINTS_KEY, result.kept.fingerprints)
     store.replace(CUSTOMERS_KEY, result.kept.customers)
-    # as stored (memory-mapped): the result's file of them is then a link to the store's
-    customers = store.read(CUSTOMERS_KEY)
+    # as stored (memory-mapped): the result's files of them are then links to the store's
+    pairs, customers = store.read(SCORES_KEY), store.read(CUSTOMERS_KEY)
     store.replace(MOVED_KEY, result.moved)
     crosswalk = source_map(result.crosswalk, companies, result.source_rows)
     # A carried customer's crosswalk rows are as published unless an override changed the
@@ -120,7 +120,9 @@ def company_matches(
     same_overrides = incremental and store.value(OVERRIDES_KEY) == digest
     store.set_value(OVERRIDES_KEY, digest)
     store.replace(REBUILT_KEY, crosswalk[result.rebuilt] if same_overrides else crosswalk)
-    result = dataclasses.replace(result, kept=None, crosswalk=crosswalk, customers=customers)
+    result = dataclasses.replace(
+        result, kept=None, pairs=pairs, crosswalk=crosswalk, customers=customers
+    )
     metadata: dict[str, object] = {f"matching/{k}": v for k, v in result.stats.items()}
     metadata["dagster/row_count"] = len(result.crosswalk)
     metadata["steward_overrides"] = str(path) if path else "none"
