@@ -9,7 +9,13 @@ import gc
 import numpy as np
 import pytest
 
-from cleansing.matching.clustering import Edges, _kruskal, cluster_records
+from cleansing.matching.clustering import (
+    Clusters,
+    Edges,
+    PreviousSplits,
+    _kruskal,
+    cluster_records,
+)
 
 
 def replay_with_members(
@@ -80,4 +86,52 @@ def test_the_guard_leaves_the_cycle_collector_as_it_found_it(enabled: bool) -> N
         assert gc.isenabled() is enabled
     finally:
         (gc.enable if was else gc.disable)()
-    assert cluster.tolist() == [0, 0, 2]  # the weaker edge 1-2 is cut
+    assert cluster.label.tolist() == [0, 0, 2]  # the weaker edge 1-2 is cut
+
+
+def chain(strength: float = 2.0, previous: PreviousSplits | None = None) -> Clusters:
+    """Records 0-1-2 chained by merges, 0 and 2 with different corporate numbers, 3 alone."""
+    return cluster_records(
+        4,
+        Edges(np.array([0, 1]), np.array([1, 2])),
+        np.array([strength, 1.0]),
+        Edges(np.array([0]), np.array([2])),
+        np.array([0, -1, 1, -1]),
+        np.array([11, 12, 13, 14], dtype=np.uint64),
+        previous,
+    )
+
+
+def test_a_split_component_signed_as_last_night_takes_its_previous_customers() -> None:
+    first = chain()
+    assert first.label.tolist() == [0, 0, 2, 3] and len(first.split_signatures) == 1
+    # last night's customers, deliberately not what the replay gives: they are taken as they are
+    before = PreviousSplits(first.split_signatures, np.array([5, 6, 6, 9]))
+    assert chain(previous=before).label.tolist() == [0, 1, 1, 3]
+
+
+@pytest.mark.parametrize("case", ["stronger edge", "other record", "record without a customer"])
+def test_a_split_component_that_changed_is_replayed(case: str) -> None:
+    signature = chain().split_signatures
+    # three customers last night: taking them would give [0, 1, 2, 3], no replay's answer
+    customer = np.array([5, 6, -1 if case == "record without a customer" else 7, 9])
+    before = PreviousSplits(signature, customer)
+    if case == "stronger edge":
+        again = chain(strength=0.5, previous=before)  # now 0-1 is the weaker edge: cut
+        assert again.split_signatures.tolist() != signature.tolist()
+        assert again.label.tolist() == [0, 1, 1, 3]
+        return
+    if case == "other record":
+        again = cluster_records(
+            4,
+            Edges(np.array([0, 1]), np.array([1, 2])),
+            np.array([2.0, 1.0]),
+            Edges(np.array([0]), np.array([2])),
+            np.array([0, -1, 1, -1]),
+            np.array([11, 99, 13, 14], dtype=np.uint64),  # record 1 edited
+            before,
+        )
+        assert again.split_signatures.tolist() != signature.tolist()
+    else:
+        again = chain(previous=before)
+    assert again.label.tolist() == [0, 0, 2, 3]  # the replay's, not last night's

@@ -18,7 +18,7 @@ from cleansing.text import pick, texts_in
 from cleansing.threads import in_threads
 
 from .blocking import PASSES, describe_passes, generate_candidates
-from .clustering import Edges, cluster_records
+from .clustering import Edges, PreviousSplits, cluster_records
 from .config import MatchConfig
 from .ids import assign_customer_ids, moved_records, previous_ids
 from .overrides import Overrides, OverridesError, apply_overrides, load_overrides, resolve
@@ -26,6 +26,7 @@ from .records import Records, prepare_records
 from .reuse import (
     PreviousMatch,
     carried_customers,
+    previous_customers,
     previous_positions,
     record_fingerprints,
     score_with_reuse,
@@ -169,17 +170,26 @@ def match_companies(
     # Conflicting corporate numbers are enforced through the number each group carries, which
     # also covers pairs never compared; the guard needs only the other cannot-links.
     conflict = (scored["cannot_link"] & (scored["corporate_number"] != "conflict")).to_numpy()
-    cluster = cluster_records(
+    customers_before = previous_customers(before) if before is not None else None
+    splits = None
+    if previous is not None and customers_before is not None:
+        splits = PreviousSplits(
+            previous.splits["signature"].to_numpy(np.uint64), customers_before.of_record
+        )
+    clusters = cluster_records(
         len(records),
         Edges(left[merge], right[merge]),
         strength[merge],
         Edges(left[conflict], right[conflict]),
         records.codes["corporate_number"],
+        fingerprints,
+        splits,
     )
+    cluster = clusters.label
     frame = records.frame
     carried = pd.Series(dtype="str")
-    if previous is not None and before is not None:
-        carried = carried_customers(cluster, unchanged, before)
+    if previous is not None and customers_before is not None:
+        carried = carried_customers(cluster, unchanged, customers_before)
     rebuilt = ~pd.Index(cluster).isin(carried.index)
     if not carried.empty:  # the other clusters' ids need only their own records' previous rows
         previous_map = previous_map[texts_in(before.by_record.index, frame["record_key"][rebuilt])]
@@ -221,6 +231,8 @@ def match_companies(
         "customers_carried": len(carried),
         "merges": int(merge.sum()),
         "guard_cut_edges": int((merge & ~together).sum()),
+        "guard_split_components": len(clusters.split_signatures),
+        "guard_replayed_components": clusters.replayed,
         "clusters": len(customers),
         "review_pairs": len(review),
         "steward_must_link": len(steward["must_link"]),
@@ -240,7 +252,7 @@ def match_companies(
         moved=moved_records(before, crosswalk),
         unknown_overrides=steward["unknown"],
         stats=stats,
-        kept=to_keep(records, pairs, fingerprints, customers),
+        kept=to_keep(records, pairs, fingerprints, customers, clusters.split_signatures),
         source_rows=records.source_rows,
         # a carried customer's crosswalk rows (reasons: its strongest edges) are as last night
         # unless one of its pairs was compared only tonight or only last night

@@ -24,6 +24,11 @@ Algorithm:
    its pairs go to review instead of a coin flip deciding.
 5. Cluster labels are the smallest record position in each cluster, which is order-independent
    because records are sorted by record key.
+
+The split of an offending component depends on nothing but its records, its merge edges with
+their strength, its cannot-links and the records' numbers. A component whose signature (a sum of
+hashes of those, from each record's fingerprint) was last night's is split as last night: into
+its records' previous customers. A quiet night replays only the components it changed.
 """
 
 from __future__ import annotations
@@ -47,12 +52,39 @@ class Edges:
     right: np.ndarray
 
 
+@dataclass(frozen=True)
+class PreviousSplits:
+    """Last night's split components: their signatures (sorted), and per record of tonight its
+    previous customer as a code (-1: none)."""
+
+    signatures: np.ndarray
+    customer: np.ndarray
+
+
+@dataclass(frozen=True)
+class Clusters:
+    """Cluster label per record, the signatures of the components the guard split, and how
+    many of those it replayed (the others were split as last night)."""
+
+    label: np.ndarray
+    split_signatures: np.ndarray
+    replayed: int
+
+
 def cluster_records(
-    n: int, merges: Edges, strength: np.ndarray, cannot_link: Edges, corporate: np.ndarray
-) -> np.ndarray:
+    n: int,
+    merges: Edges,
+    strength: np.ndarray,
+    cannot_link: Edges,
+    corporate: np.ndarray,
+    fingerprints: np.ndarray | None = None,
+    previous: PreviousSplits | None = None,
+) -> Clusters:
     """Cluster label per record from scored merge edges, respecting the guard.
 
-    `corporate` holds each record's valid 法人番号 code (-1 when none).
+    `corporate` holds each record's valid 法人番号 code (-1 when none); `fingerprints` a hash of
+    each record's values, which signs the split components (none: nothing is signed); a
+    component signed as in `previous` is split into its records' previous customers.
     """
     graph = coo_matrix(
         (np.ones(len(merges.left), dtype=np.int8), (merges.left, merges.right)), shape=(n, n)
@@ -61,17 +93,92 @@ def cluster_records(
     linked = component[cannot_link.left] == component[cannot_link.right]
     cannot_link = Edges(cannot_link.left[linked], cannot_link.right[linked])
     offending = _offending(component, corporate, cannot_link)
+    signatures = np.empty(0, dtype=np.uint64)
+    replayed = len(offending)
     if len(offending):
         inside = np.isin(component[merges.left], offending)
         blocked = np.isin(component[cannot_link.left], offending)
-        component = _split(
-            component,
-            Edges(merges.left[inside], merges.right[inside]),
-            strength[inside],
-            Edges(cannot_link.left[blocked], cannot_link.right[blocked]),
-            corporate,
-        )
-    return pd.Series(np.arange(n)).groupby(component).transform("min").to_numpy()
+        merges, strength = Edges(merges.left[inside], merges.right[inside]), strength[inside]
+        cannot_link = Edges(cannot_link.left[blocked], cannot_link.right[blocked])
+        if fingerprints is not None:
+            signatures = _signatures(
+                offending, component, merges, strength, cannot_link, fingerprints
+            )
+        if previous is not None:
+            component, replay = _as_before(offending, signatures, component, previous)
+            replayed = int(replay[offending].sum())
+            inside = replay[component[merges.left]]
+            blocked = replay[component[cannot_link.left]]
+            merges, strength = Edges(merges.left[inside], merges.right[inside]), strength[inside]
+            cannot_link = Edges(cannot_link.left[blocked], cannot_link.right[blocked])
+        if len(merges.left):
+            component = _split(component, merges, strength, cannot_link, corporate)
+    label = pd.Series(np.arange(n)).groupby(component).transform("min").to_numpy()
+    return Clusters(label, np.sort(signatures), replayed)
+
+
+def _signatures(
+    offending: np.ndarray,
+    component: np.ndarray,
+    merges: Edges,
+    strength: np.ndarray,
+    cannot_link: Edges,
+    fingerprints: np.ndarray,
+) -> np.ndarray:
+    """Per offending component (sorted, as `offending`), a sum of hashes of its records, its
+    merge edges with their strength and its cannot-links: what its split depends on. Positions
+    do not enter: tie-breaks follow record order, which is the same for the same records."""
+    fingerprints = np.asarray(fingerprints, dtype=np.uint64)
+    nodes = np.flatnonzero(np.isin(component, offending))
+    strength_bits = np.ascontiguousarray(strength, dtype=np.float64).view(np.uint64)
+    parts = (
+        (component[nodes], _mix(fingerprints[nodes])),
+        (
+            component[merges.left],
+            _mix(fingerprints[merges.left], fingerprints[merges.right], strength_bits),
+        ),
+        (
+            component[cannot_link.left],
+            _mix(fingerprints[cannot_link.left], fingerprints[cannot_link.right], _CANNOT),
+        ),
+    )
+    signature = np.zeros(len(offending), dtype=np.uint64)
+    for owner, value in parts:
+        np.add.at(signature, np.searchsorted(offending, owner), value)  # wraps around
+    return signature
+
+
+_CANNOT = np.uint64(0x5BD1E995)  # keeps a cannot-link's hash apart from a merge edge's
+
+
+def _mix(*parts: np.ndarray | np.uint64) -> np.ndarray:
+    """A 64-bit hash of each row of the given columns (pandas' vectorised integer hash)."""
+    mixed = np.zeros(len(parts[0]), dtype=np.uint64)
+    for part in parts:
+        mixed = pd.util.hash_array(mixed * np.uint64(31) + part)
+    return mixed
+
+
+def _as_before(
+    offending: np.ndarray,
+    signatures: np.ndarray,
+    component: np.ndarray,
+    previous: PreviousSplits,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Components relabelled so that each offending one signed as last night holds its
+    records' previous customers, and a mask over the labels of the components to replay."""
+    known = np.isin(signatures, previous.signatures)
+    nodes = np.flatnonzero(np.isin(component, offending[known]))
+    customer = previous.customer[nodes]
+    if (customer < 0).any():  # a record without a customer last night: replay its component
+        known &= ~np.isin(offending, component[nodes[customer < 0]])
+        nodes = np.flatnonzero(np.isin(component, offending[known]))
+        customer = previous.customer[nodes]
+    relabelled = component.copy()
+    relabelled[nodes] = component.max() + 1 + customer
+    replay = np.zeros(int(relabelled.max(initial=-1)) + 1, dtype=bool)
+    replay[offending[~known]] = True
+    return relabelled, replay
 
 
 def _offending(component: np.ndarray, corporate: np.ndarray, cannot_link: Edges) -> np.ndarray:

@@ -35,11 +35,13 @@ from .scoring import score_pairs
 class PreviousMatch:
     """Last run's pairs (its result's: `left` and `right` are rows of `fingerprints`, a pair
     the steward decided is marked `steward`), a fingerprint per record (record_key,
-    fingerprint, in record key order, as that run's records) and the golden customers."""
+    fingerprint, in record key order, as that run's records), the golden customers and the
+    signatures of the components the guard split (`signature`, see clustering.py)."""
 
     pairs: pd.DataFrame
     fingerprints: pd.DataFrame
     customers: pd.DataFrame
+    splits: pd.DataFrame
 
 
 def previous_positions(records: Records, previous: PreviousMatch | None) -> np.ndarray:
@@ -64,17 +66,32 @@ def unchanged_records(
     return unchanged
 
 
+@dataclass(frozen=True)
+class PreviousCustomers:
+    """The previous crosswalk's customers as codes: `ids` (code -> customer id), `size` (its
+    records then) and `of_record` (each of tonight's records' previous customer, -1: none)."""
+
+    ids: pd.Index
+    size: np.ndarray
+    of_record: np.ndarray
+
+
+def previous_customers(previous: PreviousIds) -> PreviousCustomers:
+    code, ids = pd.factorize(previous.by_record)
+    row = previous.row
+    return PreviousCustomers(
+        pd.Index(ids), np.bincount(code, minlength=len(ids)), np.where(row >= 0, code[row], -1)
+    )
+
+
 def carried_customers(
-    cluster: np.ndarray, unchanged: np.ndarray, previous: PreviousIds
+    cluster: np.ndarray, unchanged: np.ndarray, previous: PreviousCustomers
 ) -> pd.Series:
     """Previous customer id per cluster label, for the clusters that are a previous customer
     unchanged (same records, none changed)."""
-    if previous.by_record.empty or not unchanged.any():
+    if not len(previous.ids) or not unchanged.any():
         return pd.Series(dtype="str")
-    code, ids = pd.factorize(previous.by_record)
-    previous_size = np.bincount(code, minlength=len(ids))
-    row = previous.row
-    mine = np.where(row >= 0, code[row], -1)  # previous customer of each record, -1: none
+    ids, previous_size, mine = previous.ids, previous.size, previous.of_record
     labels = int(cluster.max(initial=-1)) + 1
     lowest = np.full(labels, len(ids), dtype=np.int64)
     highest = np.full(labels, -1, dtype=np.int64)
@@ -159,7 +176,11 @@ def score_with_reuse(
 
 
 def to_keep(
-    records: Records, pairs: pd.DataFrame, fingerprints: np.ndarray, customers: pd.DataFrame
+    records: Records,
+    pairs: pd.DataFrame,
+    fingerprints: np.ndarray,
+    customers: pd.DataFrame,
+    split_signatures: np.ndarray,
 ) -> PreviousMatch:
     """What the next run may reuse from this one: `pairs` is the result's, so that a run keeps
     one copy of them."""
@@ -169,6 +190,7 @@ def to_keep(
             {"record_key": records.frame["record_key"], "fingerprint": fingerprints}
         ),
         customers=customers,
+        splits=pd.DataFrame({"signature": pd.array(split_signatures, dtype="uint64")}),
     )
 
 

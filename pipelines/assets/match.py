@@ -29,6 +29,7 @@ DEFAULT_OVERRIDES = REPO_ROOT / "config" / "match_overrides.yaml"
 SCORES_KEY = "match/scores"
 FINGERPRINTS_KEY = "match/fingerprints"
 CUSTOMERS_KEY = "match/customers"
+SPLITS_KEY = "match/splits"  # signatures of the components the guard split
 MOVED_KEY = "match/moved"  # records now in another customer than published, for publish
 REBUILT_KEY = "match/rebuilt"  # crosswalk rows that may differ from the published ones
 OVERRIDES_KEY = "match/overrides"  # digest of the steward overrides the night applied
@@ -75,7 +76,8 @@ def previous_crosswalk(warehouse: WarehouseResource) -> pd.DataFrame | None:
 
 
 def previous_match(store: NightStore) -> PreviousMatch | None:
-    parts = [store.read(key) for key in (SCORES_KEY, FINGERPRINTS_KEY, CUSTOMERS_KEY)]
+    keys = (SCORES_KEY, FINGERPRINTS_KEY, CUSTOMERS_KEY, SPLITS_KEY)
+    parts = [store.read(key) for key in keys]
     if any(part is None for part in parts):
         return None
     return PreviousMatch(*parts)
@@ -110,6 +112,7 @@ def company_matches(
     store.replace(SCORES_KEY, result.kept.pairs)
     store.replace(FINGERPRINTS_KEY, result.kept.fingerprints)
     store.replace(CUSTOMERS_KEY, result.kept.customers)
+    store.replace(SPLITS_KEY, result.kept.splits)
     # as stored (memory-mapped): the result's files of them are then links to the store's
     pairs, customers = store.read(SCORES_KEY), store.read(CUSTOMERS_KEY)
     store.replace(MOVED_KEY, result.moved)
