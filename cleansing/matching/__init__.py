@@ -287,13 +287,17 @@ def _crosswalk(frame: pd.DataFrame, customer_id: np.ndarray, kept: pd.DataFrame)
     score = np.tile(kept["score"].to_numpy(dtype=float), 2)
     reason = pd.Categorical(kept["reason"])
     code = np.tile(reason.codes, 2)
-    order = np.lexsort((-score, record))  # stable: per record, strongest first
-    record, score, code = record[order], score[order], code[order]
-    first = np.flatnonzero(np.r_[True, record[1:] != record[:-1]][: len(record)])
+    # per record its best score (a score beats none), then its first edge with that score:
+    # reductions over the edges instead of sorting them
     best_score = np.full(len(frame), np.nan)
-    best_score[record[first]] = score[first]
+    np.fmax.at(best_score, record, score)
+    best = best_score[record]
+    strongest = (score == best) | (np.isnan(best) & np.isnan(score))
+    first = np.full(len(frame), len(record))
+    np.minimum.at(first, record[strongest], np.flatnonzero(strongest))
+    tied = first < len(record)
     best_reason = np.full(len(frame), len(reason.categories))  # none: 'singleton'
-    best_reason[record[first]] = code[first]
+    best_reason[tied] = code[first[tied]]
     crosswalk = frame[["source", "source_id", "record_key"]].assign(
         customer_id=customer_id,
         match_reason=pick([*reason.categories, "singleton"], best_reason, frame.index),
