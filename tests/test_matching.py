@@ -489,3 +489,39 @@ def test_review_rows_carry_both_names():
     )
     row = result.review.iloc[0]
     assert (row["name_l"], row["name_r"]) == ("大和運輸", "大和 運輸")
+
+
+def test_a_records_reason_is_its_strongest_kept_edge_the_first_of_equals():
+    """Ties go to the first edge, the record's left ends before its right ends; a scored edge
+    beats one without a score; a record without kept edges is a singleton."""
+    import numpy as np
+
+    from cleansing.matching import _crosswalk
+
+    frame = pd.DataFrame(
+        {
+            "source": ["crm"] * 5,
+            "source_id": list("abcde"),
+            "record_key": [f"crm:{c}" for c in "abcde"],
+        }
+    )
+    kept = pd.DataFrame(
+        {
+            "left": [1, 0, 0, 2, 3],
+            "right": [2, 1, 2, 3, 4],
+            "score": [0.9, 0.9, 0.8, np.nan, 0.7],
+            "reason": pd.Categorical(["phone", "name", "kana", "steward", "postal"]),
+        }
+    )
+    crosswalk = _crosswalk(frame, pd.array(["C1"] * 5, dtype="str"), kept)
+    assert crosswalk["match_reason"].tolist() == ["name", "phone", "phone", "postal", "postal"]
+    assert crosswalk["match_score"].tolist() == [0.9, 0.9, 0.9, 0.7, 0.7]
+    lonely = _crosswalk(frame, pd.array(["C1"] * 5, dtype="str"), kept.iloc[[3]])
+    assert lonely["match_reason"].tolist() == [
+        "singleton",
+        "singleton",
+        "steward",
+        "steward",
+        "singleton",
+    ]
+    assert lonely["match_score"].isna().all()
