@@ -89,6 +89,9 @@ def test_the_guard_leaves_the_cycle_collector_as_it_found_it(enabled: bool) -> N
     assert cluster.label.tolist() == [0, 0, 2]  # the weaker edge 1-2 is cut
 
 
+SIZES = np.array([0, 0, 0, 0, 0, 1, 1, 1, 0, 1])  # records per previous customer code
+
+
 def chain(strength: float = 2.0, previous: PreviousSplits | None = None) -> Clusters:
     """Records 0-1-2 chained by merges, 0 and 2 with different corporate numbers, 3 alone."""
     return cluster_records(
@@ -106,7 +109,8 @@ def test_a_split_component_signed_as_last_night_takes_its_previous_customers() -
     first = chain()
     assert first.label.tolist() == [0, 0, 2, 3] and len(first.split_signatures) == 1
     # last night's customers, deliberately not what the replay gives: they are taken as they are
-    before = PreviousSplits(first.split_signatures, np.array([5, 6, 6, 9]))
+    sizes = np.array([0, 0, 0, 0, 0, 1, 2, 0, 0, 1])
+    before = PreviousSplits(first.split_signatures, np.array([5, 6, 6, 9]), sizes)
     assert chain(previous=before).label.tolist() == [0, 1, 1, 3]
 
 
@@ -115,7 +119,7 @@ def test_a_split_component_that_changed_is_replayed(case: str) -> None:
     signature = chain().split_signatures
     # three customers last night: taking them would give [0, 1, 2, 3], no replay's answer
     customer = np.array([5, 6, -1 if case == "record without a customer" else 7, 9])
-    before = PreviousSplits(signature, customer)
+    before = PreviousSplits(signature, customer, SIZES)
     if case == "stronger edge":
         again = chain(strength=0.5, previous=before)  # now 0-1 is the weaker edge: cut
         assert again.split_signatures.tolist() != signature.tolist()
@@ -135,3 +139,21 @@ def test_a_split_component_that_changed_is_replayed(case: str) -> None:
     else:
         again = chain(previous=before)
     assert again.label.tolist() == [0, 0, 2, 3]  # the replay's, not last night's
+
+
+@pytest.mark.parametrize("spread", ["customer also elsewhere", "customer in two components"])
+def test_a_component_whose_previous_customers_reach_outside_it_is_replayed(spread: str) -> None:
+    """Customers of another night than the signatures: taking them would join records that no
+    edge links (record 3 stands alone)."""
+    signature = chain().split_signatures
+    if spread == "customer also elsewhere":  # customer 6 had a third record, not here now
+        before = PreviousSplits(
+            signature, np.array([5, 6, 6, 9]), np.array([0] * 5 + [1, 3, 0, 0, 1])
+        )
+    else:  # customer 6 holds record 3 too, which is a component of its own
+        before = PreviousSplits(
+            signature, np.array([5, 6, 6, 6]), np.array([0] * 5 + [1, 3, 0, 0, 1])
+        )
+    again = chain(previous=before)
+    assert again.replayed == 1
+    assert again.label.tolist() == [0, 0, 2, 3]

@@ -99,7 +99,8 @@ class MatchResult:
       counts the distinct pairs scored; steward_must_link / steward_cannot_link count the
       overrides applied, steward_must_link_cut the must-links the guard had to refuse;
       pairs_reused counts the pairs whose score was taken from `previous_scores`;
-    - kept: this run's pairs, record fingerprints and customers, for the next run to reuse;
+    - kept: this run's pairs, record fingerprints, customers and the signatures of the
+      components the guard split, for the next run to reuse;
     - source_rows: the row of the input frame each crosswalk row came from;
     - rebuilt: per crosswalk row, whether it may differ from `previous`'s: its customer was
       worked out this run, or a pair inside its customer was compared only in one of the two
@@ -170,11 +171,13 @@ def match_companies(
     # Conflicting corporate numbers are enforced through the number each group carries, which
     # also covers pairs never compared; the guard needs only the other cannot-links.
     conflict = (scored["cannot_link"] & (scored["corporate_number"] != "conflict")).to_numpy()
-    customers_before = previous_customers(before) if before is not None else None
-    splits = None
-    if previous is not None and customers_before is not None:
+    customers_before = splits = None
+    if previous is not None and before is not None:
+        customers_before = previous_customers(before)
         splits = PreviousSplits(
-            previous.splits["signature"].to_numpy(np.uint64), customers_before.of_record
+            previous.splits["signature"].to_numpy(np.uint64),
+            customers_before.of_record,
+            customers_before.size,
         )
     clusters = cluster_records(
         len(records),

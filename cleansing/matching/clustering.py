@@ -28,7 +28,8 @@ Algorithm:
 The split of an offending component depends on nothing but its records, its merge edges with
 their strength, its cannot-links and the records' numbers. A component whose signature (a sum of
 hashes of those, from each record's fingerprint) was last night's is split as last night: into
-its records' previous customers. A quiet night replays only the components it changed.
+its records' previous customers, when each of those lies wholly inside it (the signatures and
+the customers are of the same night). A quiet night replays only the components it changed.
 """
 
 from __future__ import annotations
@@ -54,11 +55,14 @@ class Edges:
 
 @dataclass(frozen=True)
 class PreviousSplits:
-    """Last night's split components: their signatures (sorted), and per record of tonight its
-    previous customer as a code (-1: none)."""
+    """Last night's split components: their signatures (sorted), per record of tonight its
+    previous customer as a code (-1: none), and per code how many records that customer had.
+    Signatures and customers must come from the same night; a component is split as before
+    only when each of its previous customers lies wholly inside it."""
 
     signatures: np.ndarray
     customer: np.ndarray
+    customer_size: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -104,7 +108,7 @@ def cluster_records(
             signatures = _signatures(
                 offending, component, merges, strength, cannot_link, fingerprints
             )
-        if previous is not None:
+        if previous is not None and fingerprints is not None:
             component, replay = _as_before(offending, signatures, component, previous)
             replayed = int(replay[offending].sum())
             inside = replay[component[merges.left]]
@@ -166,12 +170,26 @@ def _as_before(
     previous: PreviousSplits,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Components relabelled so that each offending one signed as last night holds its
-    records' previous customers, and a mask over the labels of the components to replay."""
+    records' previous customers, and a mask over the labels of the components to replay.
+
+    A component is replayed all the same when one of its records had no customer, or one of
+    its previous customers is not wholly inside it (customers and signatures of different
+    nights): taking the customers would then join records across components."""
     known = np.isin(signatures, previous.signatures)
     nodes = np.flatnonzero(np.isin(component, offending[known]))
     customer = previous.customer[nodes]
-    if (customer < 0).any():  # a record without a customer last night: replay its component
-        known &= ~np.isin(offending, component[nodes[customer < 0]])
+    size = previous.customer_size
+    held = customer >= 0
+    count = np.bincount(customer[held], minlength=len(size))
+    lowest = np.full(len(size), np.iinfo(np.int64).max)
+    highest = np.full(len(size), -1)
+    np.minimum.at(lowest, customer[held], component[nodes[held]])
+    np.maximum.at(highest, customer[held], component[nodes[held]])
+    whole = (count == size) & (lowest == highest)
+    doubtful = ~held
+    doubtful[held] = ~whole[customer[held]]
+    if doubtful.any():
+        known &= ~np.isin(offending, component[nodes[doubtful]])
         nodes = np.flatnonzero(np.isin(component, offending[known]))
         customer = previous.customer[nodes]
     relabelled = component.copy()

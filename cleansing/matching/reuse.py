@@ -5,7 +5,8 @@ Blocking is re-run over every record: its block-size caps and n-gram rarity are 
 decisions that one new record can tip, and it is vectorised and cheap. Scoring a pair depends
 on nothing but its two records, so a candidate pair whose records are both unchanged (same
 fingerprint over every column the matcher reads) and that was scored last time takes last
-time's row; only the other pairs are scored. The result equals a full re-score.
+time's row, unless a steward decided it then; only the other pairs are scored. The result
+equals a full re-score.
 
 A cluster whose records are exactly the records of one previous customer, none of them
 changed, is that customer again: a full run would give it the same id (every vote is for it,
