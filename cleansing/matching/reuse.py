@@ -163,17 +163,16 @@ def score_with_reuse(
         ]
     )
     fresh = score_pairs(records, _subset(candidates, ~reused), config)
-    taken = previous.pairs.iloc[row[at[reused]]]
-    taken = taken.assign(
-        left=candidates.left[reused],
-        right=candidates.right[reused],
-        passes=candidates.passes[reused],
-    )[fresh.columns]
-    scored = _concat_aligned(fresh, taken)
-    place = np.r_[np.flatnonzero(~reused), np.flatnonzero(reused)]  # candidate of each row
-    order = np.empty_like(place)
-    order[place] = np.arange(len(place))
-    return scored.take(order).reset_index(drop=True), int(reused.sum()), shifted
+    ends = {"left": candidates.left, "right": candidates.right, "passes": candidates.passes}
+    scored = pd.DataFrame(
+        {
+            column: ends[column]
+            if column in ends
+            else _interleaved(fresh[column], previous.pairs[column], row[at], reused)
+            for column in fresh.columns
+        }
+    )
+    return scored, int(reused.sum()), shifted
 
 
 def to_keep(
@@ -213,20 +212,35 @@ def _subset(candidates: Candidates, mask: np.ndarray) -> Candidates:
     )
 
 
-def _concat_aligned(first: pd.DataFrame, second: pd.DataFrame) -> pd.DataFrame:
-    """Concatenate keeping categorical columns categorical (over both sets of categories)."""
-    # new frame objects for the columns set below; copy-on-write shares the untouched data
-    first, second = first.copy(deep=False), second.copy(deep=False)
-    for column in first.columns:
-        if isinstance(first[column].dtype, pd.CategoricalDtype):
-            other = second[column]
-            if not isinstance(other.dtype, pd.CategoricalDtype):
-                other = other.astype("category")
-            other = other.cat.remove_unused_categories()
-            # remapping codes, never the million values themselves
-            categories = first[column].cat.categories.union(other.cat.categories, sort=False)
-            first[column] = first[column].cat.set_categories(categories)
-            second[column] = other.cat.set_categories(categories)
-        elif first[column].dtype != second[column].dtype:
-            second[column] = second[column].astype(first[column].dtype)
-    return pd.concat([first, second], ignore_index=True)
+def _interleaved(
+    fresh: pd.Series, kept: pd.Series, kept_row: np.ndarray, reused: np.ndarray
+) -> pd.api.extensions.ExtensionArray | np.ndarray:
+    """One column in candidate order: `fresh`'s values in turn where not `reused`, else
+    `kept[kept_row]` (`kept_row` per candidate, read where reused). Each value is copied once
+    (a concatenation and a reordering copied the million reused rows twice); a categorical
+    gets fresh's categories, then the reused rows' own, in their order."""
+    taken = kept_row[reused]
+    if isinstance(fresh.dtype, pd.CategoricalDtype):
+        other = kept.array if isinstance(kept.dtype, pd.CategoricalDtype) else pd.Categorical(kept)
+        other = other.take(taken).remove_unused_categories()  # codes only: int8 at most
+        categories = fresh.cat.categories.union(other.categories, sort=False)
+        dtype = pd.CategoricalDtype(categories, ordered=fresh.cat.ordered)
+        codes = np.empty(len(reused), dtype=np.int32)
+        codes[~reused] = fresh.cat.set_categories(categories).cat.codes
+        codes[reused] = other.set_categories(categories).codes
+        return pd.Categorical.from_codes(codes, dtype=dtype)
+    if kept.dtype != fresh.dtype:
+        kept = kept.astype(fresh.dtype)
+    if isinstance(fresh.dtype, np.dtype):
+        out = np.empty(len(reused), dtype=fresh.dtype)
+        out[~reused] = fresh.to_numpy()
+        out[reused] = kept.to_numpy()[taken]
+        return out
+    # a nullable column (Int64, boolean): its values and its mask
+    empty = np.nan if fresh.dtype.kind == "f" else 0
+    values = np.empty(len(reused), dtype=fresh.dtype.numpy_dtype)
+    missing = np.empty(len(reused), dtype=bool)
+    for part, where, rows in ((fresh, ~reused, slice(None)), (kept, reused, taken)):
+        values[where] = part.to_numpy(dtype=values.dtype, na_value=empty)[rows]
+        missing[where] = part.isna().to_numpy()[rows]
+    return type(fresh.array)(values, missing)
