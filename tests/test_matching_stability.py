@@ -118,6 +118,17 @@ def test_reusing_the_previous_match_gives_what_a_full_rematch_gives(sample):
     pd.testing.assert_frame_equal(reused.merged_ids, full.merged_ids)
 
 
+def test_a_night_where_every_record_changed_reuses_nothing_and_equals_a_full_rematch(sample):
+    staged, _, _ = sample
+    first = match_companies(staged)
+    changed = staged.assign(name=staged["name"] + " 本店")
+    full = match_companies(changed, previous_map=first.crosswalk)
+    reused = match_companies(changed, previous_map=first.crosswalk, previous=first.kept)
+    assert reused.stats["pairs_reused"] == 0
+    pd.testing.assert_frame_equal(reused.pairs, full.pairs, check_categorical=False)
+    pd.testing.assert_frame_equal(reused.crosswalk, full.crosswalk)
+
+
 def test_interleaving_fresh_and_reused_scores_places_each_and_changes_neither():
     """Candidates 0 and 2 were scored tonight, 1 and 3 are last night's rows 2 and 0; the
     reused rows' categories follow fresh's; nullable columns keep their missing values."""

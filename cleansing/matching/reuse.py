@@ -163,12 +163,14 @@ def score_with_reuse(
         ]
     )
     fresh = score_pairs(records, _subset(candidates, ~reused), config)
+    kept_row = np.zeros(len(reused), dtype=np.int64)  # last night's row of a reused pair
+    kept_row[reused] = row[at[reused]]
     ends = {"left": candidates.left, "right": candidates.right, "passes": candidates.passes}
     scored = pd.DataFrame(
         {
             column: ends[column]
             if column in ends
-            else _interleaved(fresh[column], previous.pairs[column], row[at], reused)
+            else _interleaved(fresh[column], previous.pairs[column], kept_row, reused)
             for column in fresh.columns
         }
     )
@@ -219,10 +221,10 @@ def _interleaved(
     `kept[kept_row]` (`kept_row` per candidate, read where reused). Each value is copied once
     (a concatenation and a reordering copied the million reused rows twice); a categorical
     gets fresh's categories, then the reused rows' own, in their order."""
-    taken = kept_row[reused]
+    kept = kept.iloc[kept_row[reused]]  # the reused rows only are converted, if need be
     if isinstance(fresh.dtype, pd.CategoricalDtype):
         other = kept.array if isinstance(kept.dtype, pd.CategoricalDtype) else pd.Categorical(kept)
-        other = other.take(taken).remove_unused_categories()  # codes only: int8 at most
+        other = other.remove_unused_categories()
         categories = fresh.cat.categories.union(other.categories, sort=False)
         dtype = pd.CategoricalDtype(categories, ordered=fresh.cat.ordered)
         codes = np.empty(len(reused), dtype=np.int32)
@@ -234,13 +236,13 @@ def _interleaved(
     if isinstance(fresh.dtype, np.dtype):
         out = np.empty(len(reused), dtype=fresh.dtype)
         out[~reused] = fresh.to_numpy()
-        out[reused] = kept.to_numpy()[taken]
+        out[reused] = kept.to_numpy()
         return out
     # a nullable column (Int64, boolean): its values and its mask
     empty = np.nan if fresh.dtype.kind == "f" else 0
     values = np.empty(len(reused), dtype=fresh.dtype.numpy_dtype)
     missing = np.empty(len(reused), dtype=bool)
-    for part, where, rows in ((fresh, ~reused, slice(None)), (kept, reused, taken)):
-        values[where] = part.to_numpy(dtype=values.dtype, na_value=empty)[rows]
-        missing[where] = part.isna().to_numpy()[rows]
+    for part, where in ((fresh, ~reused), (kept, reused)):
+        values[where] = part.to_numpy(dtype=values.dtype, na_value=empty)
+        missing[where] = part.isna().to_numpy()
     return type(fresh.array)(values, missing)
