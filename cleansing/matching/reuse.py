@@ -218,9 +218,10 @@ def _interleaved(
     fresh: pd.Series, kept: pd.Series, kept_row: np.ndarray, reused: np.ndarray
 ) -> pd.api.extensions.ExtensionArray | np.ndarray:
     """One column in candidate order: `fresh`'s values in turn where not `reused`, else
-    `kept[kept_row]` (`kept_row` per candidate, read where reused). Each value is copied once
-    (a concatenation and a reordering copied the million reused rows twice); a categorical
-    gets fresh's categories, then the reused rows' own, in their order."""
+    `kept[kept_row]` (`kept_row` per candidate, read where reused). One column at a time is
+    gathered and placed, where a concatenation and a reordering of the whole frame made two
+    copies of the million reused rows; a categorical gets fresh's categories, then the reused
+    rows' own, in their order."""
     kept = kept.iloc[kept_row[reused]]  # the reused rows only are converted, if need be
     if isinstance(fresh.dtype, pd.CategoricalDtype):
         other = kept.array if isinstance(kept.dtype, pd.CategoricalDtype) else pd.Categorical(kept)
