@@ -71,6 +71,11 @@ class NightStore:
         """True when a previous night of the same configuration was committed."""
         return bool(self._current())
 
+    def committed_run(self) -> str | None:
+        """The run id of the committed night: an entry whose value names another run is one
+        that night did not write, but an earlier one."""
+        return self._current().get("run_id")
+
     def _entry(self, name: str) -> dict[str, Any] | None:
         path = self.pending / _file_name(name)
         if path.exists():

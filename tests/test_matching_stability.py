@@ -132,7 +132,7 @@ def test_a_night_where_every_record_changed_reuses_nothing_and_equals_a_full_rem
 def test_interleaving_fresh_and_reused_scores_places_each_and_changes_neither():
     """Candidates 0 and 2 were scored tonight, 1 and 3 are last night's rows 2 and 0; the
     reused rows' categories follow fresh's; nullable columns keep their missing values."""
-    from cleansing.matching.reuse import _interleaved
+    from cleansing.columns import interleaved
 
     fresh = pd.DataFrame(
         {
@@ -155,7 +155,7 @@ def test_interleaving_fresh_and_reused_scores_places_each_and_changes_neither():
     kept_row = np.array([-1, 2, -1, 0])  # read only where reused
 
     def column(name: str) -> pd.Series:
-        return pd.Series(_interleaved(fresh[name], kept[name], kept_row, reused))
+        return pd.Series(interleaved(fresh[name], kept[name], kept_row, reused))
 
     assert column("reason").tolist() == ["name", "name", "phone", "kana"]
     assert list(column("reason").cat.categories) == ["name", "phone", "kana"]

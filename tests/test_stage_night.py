@@ -63,3 +63,35 @@ def test_a_vanished_duplicate_copy_leaves_its_staged_row_in_place(tmp_path: Path
     assert second.removed[["source_id", "staged_gone"]].values.tolist() == [["A1", False]]
     third = night(tmp_path, "run-3", export(rows[1]), True)
     assert third.removed[["source_id", "staged_gone"]].values.tolist() == [["A1", True]]
+
+
+def lines(*rows: tuple[str, str, str]) -> ReadResult:
+    """A sales-line export: (line id, company record, amount), all on one day."""
+    ids, companies, amounts = zip(*rows, strict=True)
+    frame = pd.DataFrame(
+        {
+            "source_id": pd.array(ids, dtype="str"),
+            "company_source_id": pd.array(companies, dtype="str"),
+            "transaction_date": pd.array(["2026-11-20"] * len(rows), dtype="str"),
+            "amount": pd.array(amounts, dtype="str"),
+            ROW_REF: pd.array([f"lines.csv:{i + 2}" for i in range(len(rows))], dtype="str"),
+        }
+    )
+    return ReadResult(rows=frame, rejects=empty_rejects())
+
+
+def test_a_gone_sales_line_names_its_company_record_for_dormancy(tmp_path: Path):
+    def stage(run: str, result: ReadResult, incremental: bool):
+        store = NightStore(tmp_path, run, FINGERPRINT)
+        staged = stage_night("db", "transactions", result, TODAY, store, incremental)
+        for step in ("stage", "match", "unify"):
+            store.set_value(step, "done")
+        assert store.commit()
+        return staged
+
+    stage("run-1", lines(("L1", "C1", "100"), ("L2", "C2", "200"), ("L3", "C3", "x")), False)
+    second = stage("run-2", lines(("L1", "C1", "100"), ("L3", "C3", "x")), True)
+    assert second.removed[["source_id", "company_source_id"]].values.tolist() == [["L2", "C2"]]
+    third = stage("run-3", lines(("L1", "C1", "100")), True)  # L3 was quarantined: no company
+    assert third.removed["source_id"].tolist() == ["L3"]
+    assert third.removed["company_source_id"].isna().all()

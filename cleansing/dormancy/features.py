@@ -20,6 +20,7 @@ from cleansing.schema import ACTIVITY_TYPES
 from cleansing.text import pick
 
 SIZE_CLASSES = ("large", "smb", "unknown")
+CUSTOMER_INPUTS = ("industry", "employees", "capital_yen")  # what is read of a golden record
 _NAT = np.iinfo(np.int64).min  # datetime64's NaT as an integer: maximum.at leaves it as NaT
 
 

@@ -41,7 +41,7 @@ def reactivation_priority(tiered: pd.DataFrame, rules: DormancyRules) -> pd.Data
     out["priority"] = np.clip(matrix @ np.array([points[n] for n in flags.columns]), 0, 100)
     codes = [name.upper() for name in flags.columns]
     out["priority_reasons"] = _joined_codes(matrix, codes, out.index)
-    out["priority_rank"] = _rank(out, target)
+    out["priority_rank"] = priority_ranks(out)
     return out
 
 
@@ -74,10 +74,12 @@ def _joined_codes(matrix: np.ndarray, codes: list[str], index: pd.Index) -> pd.S
     return pick(texts, inverse, index)
 
 
-def _rank(out: pd.DataFrame, target: np.ndarray) -> pd.Series:
-    """1 = call first: higher priority, then shorter silence, then larger past spend;
-    input order breaks the remaining ties so the ranking is reproducible."""
-    rows = np.flatnonzero(target)
+def priority_ranks(out: pd.DataFrame) -> pd.Series:
+    """1 = call first, among the reactivation targets (at_risk, dormant, long_dormant): higher
+    priority, then shorter silence, then larger past spend; input order breaks the remaining
+    ties so the ranking is reproducible. It orders all customers, so a night that carries
+    customers' judgements ranks them all again."""
+    rows = np.flatnonzero(out["tier"].isin(LAPSED).to_numpy())
     order = np.lexsort(
         (
             rows,

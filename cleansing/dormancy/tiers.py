@@ -36,10 +36,8 @@ def assign_tiers(features: pd.DataFrame, rules: DormancyRules, as_of: date) -> p
     out = features.copy()
     profiles = rules.industry_profiles
     profile = out["industry_profile"]
-    wants_large = lookup(profile, {n: p.reference == "large_purchase" for n, p in profiles.items()})
-    uses_large = wants_large.astype(bool) & out["last_large_purchase_date"].notna().to_numpy()
-    reference = out["last_large_purchase_date"].where(uses_large, out["last_purchase_date"])
-    months = complete_months(to_days(reference), as_day(as_of))
+    uses_large, reference = reference_purchase(out, rules)
+    months = complete_months(reference, as_day(as_of))
     out["months_since_last_purchase"] = pd.array(months, dtype="Int64")
 
     multiplier = lookup(out["size_class"], rules.size.multipliers.model_dump()).astype(float)
@@ -74,6 +72,21 @@ def assign_tiers(features: pd.DataFrame, rules: DormancyRules, as_of: date) -> p
     actions = rules.actions.model_dump()
     out["recommended_action"] = pick([actions[t] for t in TIERS], tier, out.index)
     return out
+
+
+def reference_purchase(
+    features: pd.DataFrame, rules: DormancyRules
+) -> tuple[np.ndarray, np.ndarray]:
+    """(uses the last large purchase, the day elapsed time counts from) per customer: the last
+    large purchase where the profile asks for one and there was one, else the last purchase."""
+    profiles = rules.industry_profiles
+    wants_large = lookup(
+        features["industry_profile"],
+        {n: p.reference == "large_purchase" for n, p in profiles.items()},
+    )
+    large = features["last_large_purchase_date"]
+    uses_large = wants_large.astype(bool) & large.notna().to_numpy()
+    return uses_large, to_days(large.where(uses_large, features["last_purchase_date"]))
 
 
 def _decline(out: pd.DataFrame, decline: DeclineRules) -> tuple[np.ndarray, np.ndarray]:

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from cleansing.columns import interleaved
 from cleansing.delta import row_hashes
 from cleansing.text import text_positions
 
@@ -170,7 +171,7 @@ def score_with_reuse(
         {
             column: ends[column]
             if column in ends
-            else _interleaved(fresh[column], previous.pairs[column], kept_row, reused)
+            else interleaved(fresh[column], previous.pairs[column], kept_row, reused)
             for column in fresh.columns
         }
     )
@@ -212,38 +213,3 @@ def _subset(candidates: Candidates, mask: np.ndarray) -> Candidates:
         pass_pairs=candidates.pass_pairs,
         skipped_blocks=candidates.skipped_blocks,
     )
-
-
-def _interleaved(
-    fresh: pd.Series, kept: pd.Series, kept_row: np.ndarray, reused: np.ndarray
-) -> pd.api.extensions.ExtensionArray | np.ndarray:
-    """One column in candidate order: `fresh`'s values in turn where not `reused`, else
-    `kept[kept_row]` (`kept_row` per candidate, read where reused). One column at a time is
-    gathered and placed, where a concatenation and a reordering of the whole frame made two
-    copies of the million reused rows; a categorical gets fresh's categories, then the reused
-    rows' own, in their order."""
-    kept = kept.iloc[kept_row[reused]]  # the reused rows only are converted, if need be
-    if isinstance(fresh.dtype, pd.CategoricalDtype):
-        other = kept.array if isinstance(kept.dtype, pd.CategoricalDtype) else pd.Categorical(kept)
-        other = other.remove_unused_categories()
-        categories = fresh.cat.categories.union(other.categories, sort=False)
-        dtype = pd.CategoricalDtype(categories, ordered=fresh.cat.ordered)
-        codes = np.empty(len(reused), dtype=np.int32)
-        codes[~reused] = fresh.cat.set_categories(categories).cat.codes
-        codes[reused] = other.set_categories(categories).codes
-        return pd.Categorical.from_codes(codes, dtype=dtype)
-    if kept.dtype != fresh.dtype:
-        kept = kept.astype(fresh.dtype)
-    if isinstance(fresh.dtype, np.dtype):
-        out = np.empty(len(reused), dtype=fresh.dtype)
-        out[~reused] = fresh.to_numpy()
-        out[reused] = kept.to_numpy()
-        return out
-    # a nullable column (Int64, boolean): its values and its mask
-    empty = np.nan if fresh.dtype.kind == "f" else 0
-    values = np.empty(len(reused), dtype=fresh.dtype.numpy_dtype)
-    missing = np.empty(len(reused), dtype=bool)
-    for part, where in ((fresh, ~reused), (kept, reused)):
-        values[where] = part.to_numpy(dtype=values.dtype, na_value=empty)
-        missing[where] = part.isna().to_numpy()
-    return type(fresh.array)(values, missing)

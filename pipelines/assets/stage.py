@@ -107,14 +107,15 @@ def stage_night(
         still = is_known(held[HASH].to_numpy(np.uint64), seen)
         still_q = is_known(held_q[HASH].to_numpy(np.uint64), seen)
         gone = int((~still).sum() + (~still_q).sum())
-        removed = pd.concat([held.loc[~still, "source_id"], held_q.loc[~still_q, "source_id"]])
+        removed = pd.concat([held[~still], held_q[~still_q]], ignore_index=True)
         held, held_q = held[still], held_q[still_q]
         kept_ids = held["source_id"]
     else:
         new = np.ones(len(raw), bool)
         new_rejects = np.ones(len(rejects), bool)
         gone = 0
-        removed = kept_ids = pd.Series(dtype="string")
+        removed = pd.DataFrame({"source_id": pd.Series(dtype="string")})
+        kept_ids = removed["source_id"]
     rows = raw[new].reset_index(drop=True)
     if rows.empty and not rows.columns.size:
         good, bad, bad_mask = empty_staged(entity), empty_rejects(), np.zeros(0, bool)
@@ -169,14 +170,25 @@ def _hold(
             store.append(key, frame)
 
 
-def _removed(source: str, entity: str, gone: pd.Series, staged: pd.Series) -> pd.DataFrame:
-    """(source, entity, source_id) of the rows gone tonight, and `staged_gone`: no staged row
-    of that id is held any more (a vanished quarantined copy of a duplicate id leaves its
-    staged row, and its published row, in place)."""
-    ids = gone.dropna().astype("string").reset_index(drop=True)
+def _removed(source: str, entity: str, gone: pd.DataFrame, staged: pd.Series) -> pd.DataFrame:
+    """(source, entity, source_id) of the rows gone tonight (held staged or quarantine rows),
+    `staged_gone`: no staged row of that id is held any more (a vanished quarantined copy of a
+    duplicate id leaves its staged row, and its published row, in place), and the fact's
+    `company_source_id` (missing for a company or a quarantine row): dormancy judges its
+    customer again."""
+    gone = gone[gone["source_id"].notna()]
+    ids = gone["source_id"].astype("string").reset_index(drop=True)
+    company = gone.get("company_source_id") if entity != "companies" else None
+    company = pd.Series(pd.NA, index=gone.index, dtype="string") if company is None else company
     still_staged = texts_in(ids, staged) if len(ids) else np.zeros(0, bool)
     return pd.DataFrame(
-        {"source": source, "entity": entity, "source_id": ids, "staged_gone": ~still_staged}
+        {
+            "source": source,
+            "entity": entity,
+            "source_id": ids,
+            "staged_gone": ~still_staged,
+            "company_source_id": company.astype("string").reset_index(drop=True),
+        }
     )
 
 
@@ -248,11 +260,12 @@ DORMANCY_COLUMNS = {
 def held_facts(
     store: NightStore, sources: list[str], crosswalk: pd.DataFrame, customer_ids: pd.Index
 ) -> dict[str, pd.DataFrame]:
-    """Every fact row held (sales lines as days of lines: cleansing/dormancy/daily.py), per
-    entity, with the columns dormancy reads and its customer_id
-    (null for a company the crosswalk does not know: dormancy counts no customer's rows), a
+    """Every fact row held (sales lines as days of lines: cleansing/dormancy/daily.py) of a
+    company in `crosswalk`, per entity, with the columns dormancy reads and its customer_id, a
     categorical over `customer_ids` (the customers' order): 10M rows share ~500k ids, and
-    dormancy then takes each row's customer from its code instead of looking its id up."""
+    dormancy then takes each row's customer from its code instead of looking its id up. Rows of
+    other companies count for no customer and are left out: given the crosswalk rows of some
+    customers, these are their facts."""
 
     def held_rows(entity: str, source: str) -> tuple[pd.DataFrame, np.ndarray] | None:
         """One source's held rows of an entity and their crosswalk rows (-1: unknown)."""
@@ -280,7 +293,11 @@ def held_facts(
             found = done.pop(f"{entity}/{source}")  # its arrays go with the part
             if found is not None:
                 held, rows = found
-                ids = pd.Categorical.from_codes(codes_of_rows[rows], dtype=dtype, validate=False)
+                codes = codes_of_rows[rows]
+                known = codes >= 0
+                if not known.all():
+                    held, codes = held[known], codes[known]
+                ids = pd.Categorical.from_codes(codes, dtype=dtype, validate=False)
                 parts.append(held.assign(customer_id=ids))
         if not parts:
             empty = empty_staged(entity)
