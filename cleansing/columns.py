@@ -19,8 +19,9 @@ def interleaved(
     `kept[kept_row]` (`kept_row` per output row, read where reused). A categorical gets
     fresh's categories, then the reused rows' own, in their order; text is taken once from
     both parts; a nullable column (Int64, boolean) keeps its missing values."""
-    kept = kept.iloc[kept_row[reused]]  # the reused rows only are converted, if need be
+    rows = kept_row[reused]
     if isinstance(fresh.dtype, pd.CategoricalDtype):
+        kept = kept.iloc[rows]
         other = kept.array if isinstance(kept.dtype, pd.CategoricalDtype) else pd.Categorical(kept)
         other = other.remove_unused_categories()
         categories = fresh.cat.categories.union(other.categories, sort=False)
@@ -29,19 +30,20 @@ def interleaved(
         codes[~reused] = fresh.cat.set_categories(categories).cat.codes
         codes[reused] = other.set_categories(categories).codes
         return pd.Categorical.from_codes(codes, dtype=dtype)
-    if kept.dtype != fresh.dtype:
-        kept = kept.astype(fresh.dtype)
+    if kept.dtype != fresh.dtype:  # the reused rows only are converted
+        kept, rows = kept.iloc[rows].astype(fresh.dtype), np.arange(len(rows))
     if isinstance(fresh.dtype, np.dtype):
         out = np.empty(len(reused), dtype=fresh.dtype)
         out[~reused] = fresh.to_numpy()
-        out[reused] = kept.to_numpy()
+        out[reused] = kept.to_numpy()[rows]
         return out
-    if isinstance(fresh.dtype, pd.StringDtype):
+    if isinstance(fresh.dtype, pd.StringDtype):  # one take from both (neither copied first)
         order = np.empty(len(reused), dtype=np.int64)
         order[~reused] = np.arange(len(fresh))
-        order[reused] = len(fresh) + np.arange(len(kept))
+        order[reused] = len(fresh) + rows
         return pd.concat([fresh, kept], ignore_index=True).array.take(order)
     # a nullable column (Int64, boolean): its values and its mask
+    kept = kept.iloc[rows]
     empty = np.nan if fresh.dtype.kind == "f" else 0
     values = np.empty(len(reused), dtype=fresh.dtype.numpy_dtype)
     missing = np.empty(len(reused), dtype=bool)

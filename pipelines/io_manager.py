@@ -86,8 +86,12 @@ def load_value(path: UPath | Path, columns: list[str] | None = None) -> Any:
             file.seek(0)
             value = _FrameUnpickler(file, path).load()
             return value[columns] if columns is not None else value
-    # Memory-mapped and uncompressed: the columns are views of the file's pages.
-    table = feather.read_table(str(path), columns=columns, memory_map=True)
+    # Memory-mapped and uncompressed: the columns are views of the file's pages. Columns are
+    # selected from the whole table: asked of the reader, they are copied (1 s for 3 columns
+    # of 10M rows, against 0.04 s).
+    table = feather.read_table(str(path), memory_map=True)
+    if columns is not None:
+        table = table.select(columns)
     frame = table.to_pandas(split_blocks=True)
     if columns is None and _is_local(path):
         _remember(frame, path, table)

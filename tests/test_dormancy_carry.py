@@ -8,6 +8,7 @@ The carried frame must equal compute_dormancy over everyone, column for column, 
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -207,3 +208,4 @@ def test_the_fingerprint_follows_the_rules() -> None:
     )
     assert judgement_fingerprint(RULES) == judgement_fingerprint(load_rules())
     assert judgement_fingerprint(other) != judgement_fingerprint(RULES)
+    assert judgement_fingerprint(RULES, Path(__file__)) != judgement_fingerprint(RULES)

@@ -10,7 +10,6 @@ import datetime as dt
 import random
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -127,44 +126,6 @@ def test_a_night_where_every_record_changed_reuses_nothing_and_equals_a_full_rem
     assert reused.stats["pairs_reused"] == 0
     pd.testing.assert_frame_equal(reused.pairs, full.pairs, check_categorical=False)
     pd.testing.assert_frame_equal(reused.crosswalk, full.crosswalk)
-
-
-def test_interleaving_fresh_and_reused_scores_places_each_and_changes_neither():
-    """Candidates 0 and 2 were scored tonight, 1 and 3 are last night's rows 2 and 0; the
-    reused rows' categories follow fresh's; nullable columns keep their missing values."""
-    from cleansing.columns import interleaved
-
-    fresh = pd.DataFrame(
-        {
-            "reason": pd.Categorical(["name", "phone"]),
-            "score": [0.9, 0.8],
-            "edits": pd.array([1, None], dtype="Int64"),
-            "equal": pd.array([None, True], dtype="boolean"),
-        }
-    )
-    kept = pd.DataFrame(
-        {
-            "reason": pd.Categorical(["kana", "unused", "name"]),
-            "score": pd.array([1, 2, 3], dtype="int64"),
-            "edits": pd.array([None, 5, 7], dtype="Int64"),
-            "equal": pd.array([False, None, None], dtype="boolean"),
-        }
-    )
-    given_fresh, given_kept = fresh.copy(), kept.copy()
-    reused = np.array([False, True, False, True])
-    kept_row = np.array([-1, 2, -1, 0])  # read only where reused
-
-    def column(name: str) -> pd.Series:
-        return pd.Series(interleaved(fresh[name], kept[name], kept_row, reused))
-
-    assert column("reason").tolist() == ["name", "name", "phone", "kana"]
-    assert list(column("reason").cat.categories) == ["name", "phone", "kana"]
-    assert column("score").tolist() == [0.9, 3.0, 0.8, 1.0]
-    assert column("edits").tolist() == [1, 7, pd.NA, pd.NA]
-    assert column("edits").dtype == "Int64"
-    assert column("equal").tolist() == [pd.NA, pd.NA, True, False]
-    pd.testing.assert_frame_equal(fresh, given_fresh)
-    pd.testing.assert_frame_equal(kept, given_kept)
 
 
 def test_moved_records_are_those_whose_customer_changed():

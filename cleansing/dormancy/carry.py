@@ -29,10 +29,11 @@ from cleansing.dormancy.tiers import reference_purchase
 Window = tuple[np.datetime64, np.datetime64]  # days after the first, up to the second
 
 
-def judgement_fingerprint(rules: DormancyRules) -> str:
-    """The rules and this package's code: a judgement made under others is not carried."""
+def judgement_fingerprint(rules: DormancyRules, *code: Path) -> str:
+    """The rules, this package's code and the caller's `code` files (the one that stores the
+    judgement): a judgement made under others is not carried."""
     digest = hashlib.sha256(rules.model_dump_json().encode())
-    for module in sorted(Path(__file__).parent.glob("*.py")):
+    for module in [*sorted(Path(__file__).parent.glob("*.py")), *code]:
         digest.update(module.name.encode() + b"\0" + module.read_bytes())
     return digest.hexdigest()[:16]
 

@@ -22,6 +22,7 @@ from cleansing.dormancy.carry import (
     judged_again,
     judgement_fingerprint,
 )
+from cleansing.dormancy.features import CUSTOMER_INPUTS
 from cleansing.dormancy.history import tier_changes
 from cleansing.dormancy.rules import DormancyRules
 from cleansing.text import text_positions, texts_in
@@ -88,7 +89,7 @@ def customer_dormancy(
         "deals": customer_deals,
         "activities": customer_activities,
     }
-    fingerprint = judgement_fingerprint(rules)
+    fingerprint = judgement_fingerprint(rules, Path(__file__))
     # A night that staged and matched here, after a judged one: its unified facts are its new
     # rows, and the match marked the customers it rebuilt.
     tonight = incremental and store.wrote(REMOVED_KEY) and store.wrote(REBUILT_KEY)
@@ -122,7 +123,12 @@ def customer_dormancy(
     result["as_of_date"] = pd.Timestamp(as_of)
     # kept for the next night, and handed on as that file (the IO manager links it)
     store.replace(DORMANCY_KEY, result)
-    judgement = {"as_of": as_of.isoformat(), "fingerprint": fingerprint, "run": context.run_id}
+    judgement = {
+        "as_of": as_of.isoformat(),
+        "fingerprint": fingerprint,
+        "run": context.run_id,
+        "columns": list(dormancy.columns),  # what the next night reads of it
+    }
     store.set_value(JUDGED_KEY, judgement)
     result = store.read(DORMANCY_KEY)
     metadata = frame_metadata(result, ["customer_id", "name", "tier", "tier_change", "priority"])
@@ -147,7 +153,7 @@ def _previous_judgement(
     before = dt.date.fromisoformat(judgement["as_of"])
     if judgement["fingerprint"] != fingerprint or before > as_of:
         return None
-    frame = store.read(DORMANCY_KEY)
+    frame = store.read(DORMANCY_KEY, [*judgement["columns"], *CUSTOMER_INPUTS])
     return (frame, before) if frame is not None else None
 
 
@@ -173,16 +179,18 @@ class Night:
         rows = []  # crosswalk rows of the records with a removed or windowed fact
         for source in self.sources:
             gone = removed[(removed["source"] == source) & removed["company_source_id"].notna()]
-            rows.append(crosswalk_rows_of_source(source, gone["company_source_id"], self.crosswalk))
+            records = [gone["company_source_id"]]
             for entity, read in DORMANCY_COLUMNS.items():
                 key = (
                     held_daily_key(source) if entity == "transactions" else held_key(source, entity)
                 )
                 held = self.store.read(key, ["company_source_id", read[0]])
-                if held is None:
-                    continue
-                hit = held["company_source_id"][dated_within(held[read[0]], windows[entity])]
-                rows.append(crosswalk_rows_of_source(source, hit, self.crosswalk))
+                if held is not None:
+                    hit = dated_within(held[read[0]], windows[entity])
+                    records.append(held["company_source_id"][hit])
+            # one lookup per source: each builds a hash set of the source's crosswalk ids
+            records = pd.concat([r.astype("str") for r in records], ignore_index=True)
+            rows.append(crosswalk_rows_of_source(source, records, self.crosswalk))
         found = np.unique(np.concatenate(rows))
         found = found[found >= 0]
         windowed = self.crosswalk["customer_id"].iloc[found]
