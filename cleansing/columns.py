@@ -21,14 +21,16 @@ def interleaved(
     both parts; a nullable column (Int64, boolean) keeps its missing values."""
     rows = kept_row[reused]
     if isinstance(fresh.dtype, pd.CategoricalDtype):
-        kept = kept.iloc[rows]
-        other = kept.array if isinstance(kept.dtype, pd.CategoricalDtype) else pd.Categorical(kept)
-        other = other.remove_unused_categories()
-        categories = fresh.cat.categories.union(other.categories, sort=False)
+        kept = kept if isinstance(kept.dtype, pd.CategoricalDtype) else kept.astype("category")
+        kept_codes = kept.cat.codes.to_numpy()[rows]
+        # the reused rows' own categories, in their order (a count, not remove_unused's sort)
+        seen = np.bincount(kept_codes[kept_codes >= 0], minlength=len(kept.cat.categories)) > 0
+        categories = fresh.cat.categories.union(kept.cat.categories[seen], sort=False)
         dtype = pd.CategoricalDtype(categories, ordered=fresh.cat.ordered)
+        recode = np.append(categories.get_indexer(kept.cat.categories), -1)  # -1: missing
         codes = np.empty(len(reused), dtype=np.int32)
         codes[~reused] = fresh.cat.set_categories(categories).cat.codes
-        codes[reused] = other.set_categories(categories).codes
+        codes[reused] = recode[kept_codes]
         return pd.Categorical.from_codes(codes, dtype=dtype)
     if kept.dtype != fresh.dtype:  # the reused rows only are converted
         kept, rows = kept.iloc[rows].astype(fresh.dtype), np.arange(len(rows))

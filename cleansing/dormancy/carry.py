@@ -125,7 +125,8 @@ def carried_judgement(
         {
             column: interleaved(judged[column], previous[column], position, ~again)
             for column in judged.columns
-        }
+        },
+        copy=False,  # the placed columns are new: not copied again into blocks
     )
     out["priority_rank"] = priority_ranks(out)
     return out

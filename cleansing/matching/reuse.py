@@ -173,7 +173,8 @@ def score_with_reuse(
             if column in ends
             else interleaved(fresh[column], previous.pairs[column], kept_row, reused)
             for column in fresh.columns
-        }
+        },
+        copy=False,  # the placed columns are new: not copied again into blocks
     )
     return scored, int(reused.sum()), shifted
 

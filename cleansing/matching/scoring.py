@@ -154,7 +154,8 @@ def score_pairs(records: Records, candidates: Candidates, config: ScoringConfig)
             "decision": pd.Categorical.from_codes(decision, DECISIONS),
             "reason": reason,
             "cannot_link": cannot_link,
-        }
+        },
+        copy=False,  # the arrays are this frame's alone; a copy of 1M rows costs ~0.4 s
     )
 
 

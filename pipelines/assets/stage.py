@@ -6,7 +6,9 @@ complete read, rows whose hash is not among the hashes of the rows held from ear
 edited row is a new row, and its old version is gone). Every staged and quarantined row is held
 in the night store with its raw row's hash, so the next night can tell what changed. The hash
 covers the row's values, not its place in the file: a re-sorted export stages nothing again (a
-held quarantine row keeps the location it had when it was first seen).
+held quarantine row keeps the location it had when it was first seen). A night that only adds
+rows to an entity holds them as a chunk of their own beside the held ones (the store rewrites a
+table of more than MAX_CHUNKS chunks as one); one with rows gone rewrites what is held.
 
 The outputs are this night's rows: all rows in a full night, the new ones in an incremental
 night. `source_inventory` counts the rows processed, so row conservation holds per night.
@@ -108,7 +110,8 @@ def stage_night(
         still_q = is_known(held_q[HASH].to_numpy(np.uint64), seen)
         gone = int((~still).sum() + (~still_q).sum())
         removed = pd.concat([held[~still], held_q[~still_q]], ignore_index=True)
-        held, held_q = held[still], held_q[still_q]
+        if gone:  # a filter copies every held row
+            held, held_q = held[still], held_q[still_q]
         kept_ids = held["source_id"]
     else:
         new = np.ones(len(raw), bool)
@@ -132,10 +135,12 @@ def stage_night(
         rows_held = len(good)
     elif result.complete:
         rows_held = len(held) + len(good)
-        if gone or len(good) or len(quarantine):
+        if gone:
             held = pd.concat([held, good], ignore_index=True)
             held_q = pd.concat([held_q, quarantine], ignore_index=True)
             _hold(store, source, entity, held, held_q, replace=True)
+        elif len(good) or len(quarantine):  # only added rows: held as chunks beside the others
+            _hold(store, source, entity, good, quarantine, replace=False)
     else:
         rows_held = store.value(held_count_key(source, entity), 0) + len(good)
         _hold(store, source, entity, good, quarantine, replace=False)
@@ -145,7 +150,7 @@ def stage_night(
         quarantine=quarantine.drop(columns=[HASH]),
         rows_read=int(new.sum() + new_rejects.sum()),
         rows_held=rows_held,
-        removed=_removed(source, entity, removed, pd.concat([kept_ids, good["source_id"]])),
+        removed=_removed(source, entity, removed, [kept_ids, good["source_id"]]),
     )
 
 
@@ -170,7 +175,7 @@ def _hold(
             store.append(key, frame)
 
 
-def _removed(source: str, entity: str, gone: pd.DataFrame, staged: pd.Series) -> pd.DataFrame:
+def _removed(source: str, entity: str, gone: pd.DataFrame, staged: list[pd.Series]) -> pd.DataFrame:
     """(source, entity, source_id) of the rows gone tonight (held staged or quarantine rows),
     `staged_gone`: no staged row of that id is held any more (a vanished quarantined copy of a
     duplicate id leaves its staged row, and its published row, in place), and the fact's
@@ -180,7 +185,7 @@ def _removed(source: str, entity: str, gone: pd.DataFrame, staged: pd.Series) ->
     ids = gone["source_id"].astype("string").reset_index(drop=True)
     company = gone.get("company_source_id") if entity != "companies" else None
     company = pd.Series(pd.NA, index=gone.index, dtype="string") if company is None else company
-    still_staged = texts_in(ids, staged) if len(ids) else np.zeros(0, bool)
+    still_staged = texts_in(ids, pd.concat(staged)) if len(ids) else np.zeros(0, bool)
     return pd.DataFrame(
         {
             "source": source,
