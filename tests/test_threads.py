@@ -51,3 +51,9 @@ def test_the_thread_count_can_be_set_for_a_cpu_quota(monkeypatch) -> None:
     monkeypatch.setenv(THREADS_ENV, "0")
     with pytest.raises(ValueError, match=THREADS_ENV):
         cores()
+
+
+def test_with_one_core_the_jobs_run_in_turn_on_the_calling_thread(monkeypatch) -> None:
+    monkeypatch.setenv(THREADS_ENV, "1")
+    jobs = {f"job {i}": threading.get_ident for i in range(3)}
+    assert set(in_threads(jobs).values()) == {threading.get_ident()}
