@@ -6,9 +6,7 @@ complete read, rows whose hash is not among the hashes of the rows held from ear
 edited row is a new row, and its old version is gone). Every staged and quarantined row is held
 in the night store with its raw row's hash, so the next night can tell what changed. The hash
 covers the row's values, not its place in the file: a re-sorted export stages nothing again (a
-held quarantine row keeps the location it had when it was first seen). A night that only adds
-rows to an entity holds them as a chunk of their own beside the held ones (the store rewrites a
-table of more than MAX_CHUNKS chunks as one); one with rows gone rewrites what is held.
+held quarantine row keeps the location it had when it was first seen).
 
 The outputs are this night's rows: all rows in a full night, the new ones in an incremental
 night. `source_inventory` counts the rows processed, so row conservation holds per night.
@@ -135,12 +133,12 @@ def stage_night(
         rows_held = len(good)
     elif result.complete:
         rows_held = len(held) + len(good)
-        if gone:
+        # Rewritten whole even when rows were only added: held as chunks beside the others,
+        # every reader would concatenate them (a copy), which costs more than this write.
+        if gone or len(good) or len(quarantine):
             held = pd.concat([held, good], ignore_index=True)
             held_q = pd.concat([held_q, quarantine], ignore_index=True)
             _hold(store, source, entity, held, held_q, replace=True)
-        elif len(good) or len(quarantine):  # only added rows: held as chunks beside the others
-            _hold(store, source, entity, good, quarantine, replace=False)
     else:
         rows_held = store.value(held_count_key(source, entity), 0) + len(good)
         _hold(store, source, entity, good, quarantine, replace=False)
