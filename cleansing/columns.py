@@ -11,14 +11,17 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+_MASKED = (pd.arrays.IntegerArray, pd.arrays.BooleanArray, pd.arrays.FloatingArray)
+
 
 def interleaved(
     fresh: pd.Series, kept: pd.Series, kept_row: np.ndarray, reused: np.ndarray
 ) -> pd.api.extensions.ExtensionArray | np.ndarray:
     """One column in the caller's order: `fresh`'s values in turn where not `reused`, else
     `kept[kept_row]` (`kept_row` per output row, read where reused). A categorical gets
-    fresh's categories, then the reused rows' own, in their order; text is taken once from
-    both parts; a nullable column (Int64, boolean) keeps its missing values."""
+    fresh's categories, then the reused rows' own, in their order; text (and any other
+    extension type) is taken once from both parts; a nullable column (Int64, boolean)
+    keeps its missing values."""
     rows = kept_row[reused]
     if isinstance(fresh.dtype, pd.CategoricalDtype):
         kept = kept if isinstance(kept.dtype, pd.CategoricalDtype) else kept.astype("category")
@@ -39,12 +42,13 @@ def interleaved(
         out[~reused] = fresh.to_numpy()
         out[reused] = kept.to_numpy()[rows]
         return out
-    if isinstance(fresh.dtype, pd.StringDtype):  # one take from both (neither copied first)
+    if not isinstance(fresh.array, _MASKED):  # text, or any other extension type
+        # one take from both (neither copied first)
         order = np.empty(len(reused), dtype=np.int64)
         order[~reused] = np.arange(len(fresh))
         order[reused] = len(fresh) + rows
         return pd.concat([fresh, kept], ignore_index=True).array.take(order)
-    # a nullable column (Int64, boolean): its values and its mask
+    # a nullable column (Int64, boolean, Float64): its values and its mask
     kept = kept.iloc[rows]
     empty = np.nan if fresh.dtype.kind == "f" else 0
     values = np.empty(len(reused), dtype=fresh.dtype.numpy_dtype)

@@ -19,6 +19,7 @@ def test_interleaving_fresh_and_reused_scores_places_each_and_changes_neither():
             "equal": pd.array([None, True], dtype="boolean"),
             "reason_text": pd.array(["name", None], dtype="str"),
             "when": np.array(["2024-01-01", "2024-01-02"], dtype="datetime64[s]"),
+            "zoned": pd.to_datetime(["2024-01-01", "2024-01-02"]).tz_localize("Asia/Tokyo"),
         }
     )
     kept = pd.DataFrame(
@@ -29,6 +30,7 @@ def test_interleaving_fresh_and_reused_scores_places_each_and_changes_neither():
             "equal": pd.array([False, None, None], dtype="boolean"),
             "reason_text": pd.array(["kana", "unused", None], dtype="str"),
             "when": np.array(["2023-01-01", "2023-01-02", "2023-01-03"], dtype="datetime64[s]"),
+            "zoned": pd.to_datetime(["2023-01-01", None, "2023-01-03"]).tz_localize("Asia/Tokyo"),
         }
     )
     given_fresh, given_kept = fresh.copy(), kept.copy()
@@ -48,6 +50,14 @@ def test_interleaving_fresh_and_reused_scores_places_each_and_changes_neither():
     assert text.dtype == "str" and text.isna().tolist() == [False, True, True, False]
     assert text[[0, 3]].tolist() == ["name", "kana"]
     assert column("when").astype(str).tolist() == [
+        "2024-01-01",
+        "2023-01-03",
+        "2024-01-02",
+        "2023-01-01",
+    ]
+    zoned = column("zoned")
+    assert zoned.dtype == fresh["zoned"].dtype and str(zoned.dt.tz) == "Asia/Tokyo"
+    assert zoned.dt.strftime("%Y-%m-%d").tolist() == [
         "2024-01-01",
         "2023-01-03",
         "2024-01-02",

@@ -25,6 +25,7 @@ from cleansing.dormancy.carry import (
 from cleansing.dormancy.features import CUSTOMER_INPUTS
 from cleansing.schema import ACTIVITY_TYPES
 from cleansing.text import text_positions
+from pipelines.io_manager import load_value, save_value
 
 RULES = load_rules()
 INDUSTRIES = ["文具卸", "ITサービス", "金属製造", "飲食", None]
@@ -109,7 +110,14 @@ def _as_published(customers: pd.DataFrame, judgement: pd.DataFrame) -> pd.DataFr
     return pd.concat([customers.reset_index(drop=True), judgement], axis=1)
 
 
-def test_carried_judgements_equal_judging_everyone_night_after_night() -> None:
+def _stored(folder: Path, frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame as the night store keeps it for the next night (an Arrow file, mapped)."""
+    path = folder / "judged.arrow"
+    save_value(path, frame)
+    return load_value(path)
+
+
+def test_carried_judgements_equal_judging_everyone_night_after_night(tmp_path: Path) -> None:
     rng = np.random.default_rng(7)
     ids = [f"C{i:04d}" for i in range(400)]
     customers = _customers(rng, ids)
@@ -152,7 +160,15 @@ def test_carried_judgements_equal_judging_everyone_night_after_night() -> None:
 
         pd.testing.assert_frame_equal(carried, _judge(customers, facts, as_of), obj=str(as_of))
         shares.append(again.mean())
-        previous, previous_as_of = _as_published(customers, carried), as_of
+        previous, previous_as_of = _stored(tmp_path, _as_published(customers, carried)), as_of
+    # the same run date again with nothing changed: nobody is judged, everything carried
+    position = text_positions(customers["customer_id"], previous["customer_id"])
+    nobody = np.zeros(len(customers), dtype=bool)
+    again = judged_again(customers, previous, position, nobody, previous_as_of, RULES)
+    assert not again.any()
+    judged = _judge(customers[again], facts, previous_as_of)
+    carried = carried_judgement(previous, position, judged, again)
+    pd.testing.assert_frame_equal(carried, _judge(customers, facts, previous_as_of))
     # most customers were carried on most nights, and each night judged some again
     assert np.median(shares) < 0.5, shares
     assert min(shares) > 0, shares
@@ -209,3 +225,27 @@ def test_the_fingerprint_follows_the_rules() -> None:
     assert judgement_fingerprint(RULES) == judgement_fingerprint(load_rules())
     assert judgement_fingerprint(other) != judgement_fingerprint(RULES)
     assert judgement_fingerprint(RULES, Path(__file__)) != judgement_fingerprint(RULES)
+
+
+@pytest.mark.parametrize(("customers", "carried"), [(["A"], True), ([], False)])
+def test_a_judgement_of_no_customers_is_not_carried(
+    tmp_path: Path, customers: list[str], carried: bool
+) -> None:
+    """A night with no customers leaves nothing to carry: the next night judges everyone."""
+    from pipelines.assets.dormancy import DORMANCY_KEY, JUDGED_KEY, _previous_judgement
+    from pipelines.night_store import NightStore
+
+    rng = np.random.default_rng(5)
+    frame = _customers(rng, customers)
+    facts = _facts(rng, ["A"], 10, "2023-01-01", "2024-01-01")
+    judged = _judge(frame, facts, NIGHTS[0])
+    store = NightStore(tmp_path, "night-1", "configuration")
+    store.replace(DORMANCY_KEY, _as_published(frame, judged))
+    value = {"as_of": str(NIGHTS[0]), "fingerprint": "f", "run": "night-1"}
+    store.set_value(JUDGED_KEY, value | {"columns": list(judged.columns)})
+    for step in ("stage", "match", "unify"):
+        store.set_value(step, "done")
+    assert store.commit()
+    tonight = NightStore(tmp_path, "night-2", "configuration")
+    previous = _previous_judgement(tonight, NIGHTS[1], "f")
+    assert (previous is not None) == carried

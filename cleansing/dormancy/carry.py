@@ -3,8 +3,8 @@
 A customer's features follow from three things: its golden record (the columns in
 CUSTOMER_INPUTS), the facts tied to it, and the run date. The run date moves them only on days
 that can be worked out: a fact dated after the last run date comes into view, a day leaves the
-12-month windows or the engagement look-back, and the complete months since the reference
-purchase tick over. Every other column follows from the features alone, except the priority
+last 12 months (for the 12 before) or those (for good) or the engagement look-back, and the
+complete months since the reference purchase tick over. Every other column follows from the features alone, except the priority
 rank, which orders all targets. So a night after a judged one judges again only the customers
 whose golden record, facts or such a day changed; the others keep last night's row, and all are
 ranked again. The result equals judging everyone (tests/test_dormancy_carry.py).
@@ -18,7 +18,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
+import cleansing.amounts
+import cleansing.schema
+import cleansing.text
+from cleansing import columns
 from cleansing.columns import interleaved
 from cleansing.dormancy.dates import as_day, complete_months, shift_months
 from cleansing.dormancy.features import CUSTOMER_INPUTS
@@ -29,11 +34,19 @@ from cleansing.dormancy.tiers import reference_purchase
 Window = tuple[np.datetime64, np.datetime64]  # days after the first, up to the second
 
 
+# Code a judgement depends on besides this package: the schema's activity types and tiers,
+# the text and amount helpers, the placing of carried rows.
+_DEPENDENCIES = (cleansing.schema, cleansing.text, cleansing.amounts, columns)
+
+
 def judgement_fingerprint(rules: DormancyRules, *code: Path) -> str:
-    """The rules, this package's code and the caller's `code` files (the one that stores the
-    judgement): a judgement made under others is not carried."""
+    """The rules, the code (this package, the modules it depends on and the caller's `code`
+    files: the ones that gather the facts and store the judgement) and the numeric libraries'
+    versions: a judgement made under others is not carried."""
     digest = hashlib.sha256(rules.model_dump_json().encode())
-    for module in [*sorted(Path(__file__).parent.glob("*.py")), *code]:
+    digest.update(f"{np.__version__} {pd.__version__} {pa.__version__}".encode())
+    modules = sorted(Path(__file__).parent.glob("*.py"))
+    for module in [*modules, *(Path(m.__file__) for m in _DEPENDENCIES), *code]:
         digest.update(module.name.encode() + b"\0" + module.read_bytes())
     return digest.hexdigest()[:16]
 
@@ -73,7 +86,12 @@ def months_moved(previous: pd.DataFrame, tonight: date, rules: DormancyRules) ->
     _, reference = reference_purchase(previous, rules)
     months = complete_months(reference, as_day(tonight))
     before = previous["months_since_last_purchase"].to_numpy(dtype=float, na_value=np.nan)
-    return ~((months == before) | (np.isnan(months) & np.isnan(before)))
+    return ~_same_numbers(months, before)
+
+
+def _same_numbers(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Equal, or both missing (NaN)."""
+    return (a == b) | (np.isnan(a) & np.isnan(b))
 
 
 def inputs_changed(
@@ -89,7 +107,7 @@ def inputs_changed(
         if pd.api.types.is_numeric_dtype(now.dtype):
             a = now.to_numpy(dtype=float, na_value=np.nan)
             b = before.to_numpy(dtype=float, na_value=np.nan)
-            changed |= ~((a == b) | (np.isnan(a) & np.isnan(b)))
+            changed |= ~_same_numbers(a, b)
         else:  # text: equal, or both missing
             both_missing = now.isna().to_numpy() & before.isna().to_numpy()
             same = now.astype("str").eq(before.astype("str")).fillna(False).to_numpy(dtype=bool)

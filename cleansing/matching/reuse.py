@@ -174,7 +174,9 @@ def score_with_reuse(
             else interleaved(fresh[column], previous.pairs[column], kept_row, reused)
             for column in fresh.columns
         },
-        copy=False,  # the placed columns are new: not copied again into blocks
+        # not copied into blocks: the placed columns are new, and the candidates' ends are
+        # never written
+        copy=False,
     )
     return scored, int(reused.sum()), shifted
 

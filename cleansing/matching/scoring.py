@@ -155,7 +155,9 @@ def score_pairs(records: Records, candidates: Candidates, config: ScoringConfig)
             "reason": reason,
             "cannot_link": cannot_link,
         },
-        copy=False,  # the arrays are this frame's alone; a copy of 1M rows costs ~0.4 s
+        # not copied into blocks (~0.4 s at 1M rows): the computed columns are this frame's
+        # alone, and left / right / passes, the candidates' own arrays, are never written
+        copy=False,
     )
 
 

@@ -14,6 +14,7 @@ import dagster as dg
 import numpy as np
 import pandas as pd
 
+import cleansing.unify
 from cleansing.dormancy import compute_dormancy, load_rules
 from cleansing.dormancy.carry import (
     carried_judgement,
@@ -27,14 +28,9 @@ from cleansing.dormancy.history import tier_changes
 from cleansing.dormancy.rules import DormancyRules
 from cleansing.text import text_positions, texts_in
 from cleansing.unify import crosswalk_rows_of_source
+from pipelines.assets import stage
 from pipelines.assets.match import REBUILT_KEY
-from pipelines.assets.stage import (
-    DORMANCY_COLUMNS,
-    REMOVED_KEY,
-    held_daily_key,
-    held_facts,
-    held_key,
-)
+from pipelines.assets.stage import DORMANCY_COLUMNS, REMOVED_KEY, held_fact_key, held_facts
 from pipelines.metadata import frame_metadata
 from pipelines.night_store import NightStore
 from pipelines.resources import NightResource, SourcesResource, WarehouseResource, tokyo_today
@@ -89,10 +85,17 @@ def customer_dormancy(
         "deals": customer_deals,
         "activities": customer_activities,
     }
-    fingerprint = judgement_fingerprint(rules, Path(__file__))
-    # A night that staged and matched here, after a judged one: its unified facts are its new
-    # rows, and the match marked the customers it rebuilt.
-    tonight = incremental and store.wrote(REMOVED_KEY) and store.wrote(REBUILT_KEY)
+    # this module and those that gather the facts it judges from
+    code = (Path(__file__), Path(stage.__file__), Path(cleansing.unify.__file__))
+    fingerprint = judgement_fingerprint(rules, *code)
+    # A night that staged, matched and unified here, after a judged one: its unified facts are
+    # its new rows, and the match marked the customers it rebuilt. A retried step's store
+    # already holds its first attempt's rows: it judges everyone.
+    tonight = (
+        incremental
+        and context.retry_number == 0
+        and all(store.wrote(key) for key in (REMOVED_KEY, REBUILT_KEY, "unify"))
+    )
     previous = _previous_judgement(store, as_of, fingerprint) if tonight else None
     if previous is not None:
         night_facts = Night(store, list(sources.load()), customer_source_map, facts)
@@ -154,7 +157,7 @@ def _previous_judgement(
     if judgement["fingerprint"] != fingerprint or before > as_of:
         return None
     frame = store.read(DORMANCY_KEY, [*judgement["columns"], *CUSTOMER_INPUTS])
-    return (frame, before) if frame is not None else None
+    return (frame, before) if frame is not None and len(frame) else None
 
 
 class Night:
@@ -181,10 +184,9 @@ class Night:
             gone = removed[(removed["source"] == source) & removed["company_source_id"].notna()]
             records = [gone["company_source_id"]]
             for entity, read in DORMANCY_COLUMNS.items():
-                key = (
-                    held_daily_key(source) if entity == "transactions" else held_key(source, entity)
+                held = self.store.read(
+                    held_fact_key(source, entity), ["company_source_id", read[0]]
                 )
-                held = self.store.read(key, ["company_source_id", read[0]])
                 if held is not None:
                     hit = dated_within(held[read[0]], windows[entity])
                     records.append(held["company_source_id"][hit])
@@ -215,6 +217,8 @@ def _carry(
     and how many were judged."""
     touched_ids = night.touched_customer_ids(fact_windows(previous_as_of, as_of, rules))
     ids = customers["customer_id"]
+    if not ids.is_unique:  # compute_dormancy sees only the customers judged again
+        raise ValueError("customers.customer_id must be unique")
     touched = texts_in(ids, touched_ids)
     position = text_positions(ids, previous["customer_id"])
     again = judged_again(customers, previous, position, touched, as_of, rules)

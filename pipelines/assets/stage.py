@@ -252,6 +252,11 @@ def held_companies(store: NightStore, sources: list[str]) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
+def held_fact_key(source: str, entity: str) -> str:
+    """The held rows dormancy reads of a fact entity: sales lines as days."""
+    return held_daily_key(source) if entity == "transactions" else held_key(source, entity)
+
+
 # The fact columns dormancy reads, besides the company link; sales lines per record and day.
 DORMANCY_COLUMNS = {
     "transactions": ["transaction_date", "amount", "largest_line"],
@@ -272,9 +277,9 @@ def held_facts(
 
     def held_rows(entity: str, source: str) -> tuple[pd.DataFrame, np.ndarray] | None:
         """One source's held rows of an entity and their crosswalk rows (-1: unknown)."""
-        daily = entity == "transactions"
-        key = held_daily_key(source) if daily else held_key(source, entity)
-        held = store.read(key, ["company_source_id", *DORMANCY_COLUMNS[entity]])
+        held = store.read(
+            held_fact_key(source, entity), ["company_source_id", *DORMANCY_COLUMNS[entity]]
+        )
         if held is None or not len(held):
             return None
         return held, crosswalk_rows_of_source(source, held.pop("company_source_id"), crosswalk)
