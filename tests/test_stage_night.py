@@ -29,9 +29,16 @@ def export(*rows: tuple[str, str]) -> ReadResult:
     return ReadResult(rows=frame, rejects=empty_rejects())
 
 
-def night(root: Path, run: str, result: ReadResult, incremental: bool):
+def night(
+    root: Path,
+    run: str,
+    result: ReadResult,
+    incremental: bool,
+    part: tuple[str, str] = ("crm", "companies"),
+):
+    """Stage one (source, entity) `part` and commit the night."""
     store = NightStore(root, run, FINGERPRINT)
-    staged = stage_night("crm", "companies", result, TODAY, store, incremental)
+    staged = stage_night(*part, result, TODAY, store, incremental)
     for step in ("stage", "match", "unify"):
         store.set_value(step, "done")
     assert store.commit()
@@ -82,12 +89,7 @@ def lines(*rows: tuple[str, str, str]) -> ReadResult:
 
 def test_a_gone_sales_line_names_its_company_record_for_dormancy(tmp_path: Path):
     def stage(run: str, result: ReadResult, incremental: bool):
-        store = NightStore(tmp_path, run, FINGERPRINT)
-        staged = stage_night("db", "transactions", result, TODAY, store, incremental)
-        for step in ("stage", "match", "unify"):
-            store.set_value(step, "done")
-        assert store.commit()
-        return staged
+        return night(tmp_path, run, result, incremental, ("db", "transactions"))
 
     stage("run-1", lines(("L1", "C1", "100"), ("L2", "C2", "200"), ("L3", "C3", "x")), False)
     second = stage("run-2", lines(("L1", "C1", "100"), ("L3", "C3", "x")), True)
