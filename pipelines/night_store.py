@@ -5,7 +5,8 @@ Tables are stored as immutable Arrow chunk files; a manifest names the chunks of
 Steps of a run write into the run's pending folder (one small JSON per entry, so steps running
 in parallel processes never write the same file) and the publish step commits them after the
 warehouse transaction succeeded: a failed or partial run leaves the last committed night as it
-was, and the warehouse and the store never disagree. The manifest also records a fingerprint of
+was, and the warehouse and the store never disagree. A step first forgets what it wrote earlier
+in the same run (`restart`): a retried step starts again from the committed night. The manifest also records a fingerprint of
 what the state depends on (format, sources configuration, warehouse); when it differs, the
 next night is a full one.
 """
@@ -99,6 +100,17 @@ class NightStore:
         return entry["value"] if entry is not None and "value" in entry else default
 
     # --- writing (pending until commit) ----------------------------------------------------
+
+    def restart(self, step: str) -> None:
+        """Forget this run's entries of `step` (the name, or names under `step/`): a retried
+        step then reads the committed night again, not what its failed attempt wrote (a
+        stage retry would take its own rows for held ones and stage nothing)."""
+        if not self.pending.exists():
+            return
+        for path in self.pending.glob("*.json"):
+            name = json.loads(path.read_text(encoding="utf-8"))["name"]
+            if name == step or name.startswith(f"{step}/"):
+                path.unlink(missing_ok=True)
 
     def replace(self, name: str, frame: pd.DataFrame) -> None:
         self._write_entry(name, {"chunks": [self._save_chunk(frame)]})

@@ -100,3 +100,22 @@ def test_leftovers_of_abandoned_runs_and_configurations_are_collected(tmp_path: 
     assert not (tmp_path / "pending" / "partial-from-the-ui").exists()
     assert running.read("t")["id"].tolist() == ["3"]  # a run still writing keeps its chunks
     assert len(list((tmp_path / "chunks").glob("*.arrow"))) == 2  # tonight's and the running one's
+
+
+def test_a_restarted_step_forgets_only_its_own_entries_of_this_run(tmp_path: Path) -> None:
+    first = NightStore(tmp_path, "a", FINGERPRINT)
+    first.replace("stage/crm/companies", frame(1))
+    first.set_value("stage", "done")
+    first.set_value("match", "done")
+    first.set_value("unify", "done")
+    assert first.commit()
+    retried = NightStore(tmp_path, "b", FINGERPRINT)
+    retried.replace("stage/crm/companies", frame(2))  # the failed attempt's
+    retried.set_value("stage/removed", "attempt 1")
+    retried.set_value("stagehand", "kept")  # another step whose name only starts alike
+    retried.set_value("match", "done")
+    retried.restart("stage")
+    assert retried.read("stage/crm/companies")["id"].tolist() == ["1"]  # the committed rows
+    assert retried.value("stage/removed") is None
+    assert not retried.wrote("stage/crm/companies")
+    assert retried.value("stagehand") == "kept" and retried.wrote("match")

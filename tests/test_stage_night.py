@@ -114,3 +114,17 @@ def test_held_rows_gain_the_added_rows_and_lose_the_gone_ones_in_order(tmp_path:
     gone = night(tmp_path, "run-3", export(*rows[1:]), True)
     assert gone.removed["source_id"].tolist() == ["A1"] and gone.rows_held == 2
     assert held() == ["A2", "A3"]
+
+
+def test_a_retried_stage_step_stages_what_its_failed_attempt_staged(tmp_path: Path):
+    """The failed attempt's held rows are this run's pending entries: without a restart, the
+    retry would take its own rows for held ones and stage (and remove) nothing."""
+    night(tmp_path, "run-1", export(("A1", "山田商事"), ("A2", "丸の内物産")), False)
+    tonight = export(("A2", "丸の内物産"), ("A3", "青葉工業"))
+    store = NightStore(tmp_path, "run-2", FINGERPRINT)
+    first = stage_night("crm", "companies", tonight, TODAY, store, True)  # then the step fails
+    store.restart("stage")
+    retried = stage_night("crm", "companies", tonight, TODAY, store, True)
+    for attempt in (first, retried):
+        assert attempt.staged["source_id"].tolist() == ["A3"]
+        assert attempt.removed["source_id"].tolist() == ["A1"] and attempt.rows_held == 2

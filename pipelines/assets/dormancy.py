@@ -80,6 +80,7 @@ def customer_dormancy(
     as_of = config.run_date()
     rules = load_rules(config.rules_file())
     store, incremental = night.open(context.run_id, sources, warehouse)
+    store.restart("dormancy")
     facts = {
         "transactions": customer_transactions,
         "deals": customer_deals,
@@ -89,13 +90,8 @@ def customer_dormancy(
     code = (Path(__file__), Path(stage.__file__), Path(cleansing.unify.__file__))
     fingerprint = judgement_fingerprint(rules, *code)
     # A night that staged, matched and unified here, after a judged one: its unified facts are
-    # its new rows, and the match marked the customers it rebuilt. A retried step's store
-    # already holds its first attempt's rows: it judges everyone.
-    tonight = (
-        incremental
-        and context.retry_number == 0
-        and all(store.wrote(key) for key in (REMOVED_KEY, REBUILT_KEY, "unify"))
-    )
+    # its new rows, and the match marked the customers it rebuilt.
+    tonight = incremental and all(store.wrote(k) for k in (REMOVED_KEY, REBUILT_KEY, "unify"))
     previous = _previous_judgement(store, as_of, fingerprint) if tonight else None
     if previous is not None:
         night_facts = Night(store, list(sources.load()), customer_source_map, facts)

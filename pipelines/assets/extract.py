@@ -54,6 +54,7 @@ def build_source_asset(name: str, config: SourceConfig) -> dg.AssetsDefinition:
     ) -> dict[str, ReadResult]:
         data_dir = Path(sources.data_dir)
         store, incremental = night.open(context.run_id, sources, warehouse)
+        store.restart(f"extract/{name}")
         config = sources.load()[name]
         marks = {e: store.value(mark_key(name, e)) for e in config.entities} if incremental else {}
         results = read_source(

@@ -99,6 +99,7 @@ def company_matches(
     staged_companies: pd.DataFrame,
 ) -> MatchResult:
     store, incremental = night.open(context.run_id, sources, warehouse)
+    store.restart("match")
     overrides, path = steward_overrides()
     companies = held_companies(store, list(sources.load()))
     previous_map = previous_crosswalk(warehouse)

@@ -65,6 +65,7 @@ def unify_customers(
     staging_quarantine: pd.DataFrame,
 ):
     store, _ = night.open(context.run_id, sources, warehouse)
+    store.restart("unify")
     crosswalk = company_matches.crosswalk
     store.set_value("unify", "done")
     outputs = {"customers": company_matches.customers, "customer_source_map": crosswalk}
