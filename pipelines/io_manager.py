@@ -179,8 +179,9 @@ def _link(source: Path, path: UPath | Path) -> bool:
 
 def write_replacing(path: UPath | Path, write: Callable[[Sink], None]) -> None:
     """Write `path` through `write`, all or nothing (the night store's entries too): written
-    beside, under a name of its own, and renamed over: a process still holding the old file's pages (a frame
-    loaded from it) keeps them, where rewriting the file in place would pull them away."""
+    beside, under a name of its own, and renamed over: a process still holding the old file's
+    pages (a frame loaded from it) keeps them, where rewriting the file in place would pull them
+    away."""
     written = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
     try:
         with _sink(written) as file:

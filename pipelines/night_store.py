@@ -6,15 +6,16 @@ Steps of a run write into the run's pending folder (one small JSON per entry, so
 in parallel processes never write the same file) and the publish step commits them after the
 warehouse transaction succeeded: a failed or partial run leaves the last committed night as it
 was, and the warehouse and the store never disagree. A step first forgets what it wrote earlier
-in the same run (`restart`): a retried step starts again from the committed night. The manifest also records a fingerprint of
-what the state depends on (format, sources configuration, warehouse); when it differs, the
-next night is a full one.
+in the same run (`restart`): a retried step starts again from the committed night. The manifest
+also records a fingerprint of what the state depends on (format, sources configuration,
+warehouse); when it differs, the next night is a full one.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import time
 import uuid
 from pathlib import Path
@@ -108,7 +109,10 @@ class NightStore:
         if not self.pending.exists():
             return
         for path in self.pending.glob("*.json"):
-            name = json.loads(path.read_text(encoding="utf-8"))["name"]
+            try:  # a step beside this one (another source's extract) may be forgetting its own
+                name = json.loads(path.read_text(encoding="utf-8"))["name"]
+            except FileNotFoundError:
+                continue
             if name == step or name.startswith(f"{step}/"):
                 path.unlink(missing_ok=True)
 
@@ -197,10 +201,8 @@ class NightStore:
 
 
 def _remove_entries(folder: Path) -> None:
-    for path in folder.glob("*.json"):
-        path.unlink(missing_ok=True)
-    if folder.exists():
-        folder.rmdir()
+    """The folder and everything in it, a write's temporary file left by a killed step too."""
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def _file_name(name: str) -> str:

@@ -119,3 +119,32 @@ def test_a_restarted_step_forgets_only_its_own_entries_of_this_run(tmp_path: Pat
     assert retried.value("stage/removed") is None
     assert not retried.wrote("stage/crm/companies")
     assert retried.value("stagehand") == "kept" and retried.wrote("match")
+
+
+def test_restart_passes_over_an_entry_another_step_forgets_meanwhile(
+    tmp_path: Path, monkeypatch
+) -> None:
+    store = NightStore(tmp_path, "a", FINGERPRINT)
+    store.set_value("extract/crm/companies", "mark")
+    store.set_value("extract/erp/companies", "mark")
+    read = Path.read_text
+
+    def gone_meanwhile(path: Path, *args, **kwargs) -> str:
+        if "crm" in path.name:  # the crm extract's own restart removes it first
+            path.unlink()
+            raise FileNotFoundError(path)
+        return read(path, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "read_text", gone_meanwhile)
+    store.restart("extract/erp")
+    monkeypatch.undo()
+    assert store.value("extract/erp/companies") is None
+
+
+def test_a_commit_removes_a_temporary_file_a_killed_write_left(tmp_path: Path) -> None:
+    store = NightStore(tmp_path, "a", FINGERPRINT)
+    store.replace("t", frame(1))
+    whole_night(store)
+    (store.pending / ".t.json.0123abcd").write_text("half written")
+    assert store.commit()
+    assert not store.pending.exists()

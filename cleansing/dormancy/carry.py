@@ -2,17 +2,19 @@
 
 A customer's features follow from three things: its golden record (the columns in
 CUSTOMER_INPUTS), the facts tied to it, and the run date. The run date moves them only on days
-that can be worked out: a fact dated after the last run date comes into view, a day leaves the
-last 12 months (for the 12 before) or those (for good) or the engagement look-back, and the
-complete months since the reference purchase tick over. Every other column follows from the features alone, except the priority
-rank, which orders all targets. So a night after a judged one judges again only the customers
-whose golden record, facts or such a day changed; the others keep last night's row, and all are
-ranked again. The result equals judging everyone (tests/test_dormancy_carry.py).
+that can be worked out: a fact dated after the last run date comes into view, a day moves out of
+the last 12 months into the 12 before them, or out of those, or out of the engagement look-back,
+and the complete months since the reference purchase tick over. Every other column follows from
+the features alone, except the priority rank, which orders all targets. So a night after a
+judged one judges again only the customers whose golden record, facts or such a day changed; the
+others keep last night's row, and all are ranked again. The result equals judging everyone
+(tests/test_dormancy_carry.py).
 """
 
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 from datetime import date
 from pathlib import Path
 
@@ -41,10 +43,12 @@ _DEPENDENCIES = (cleansing.schema, cleansing.text, cleansing.amounts, columns)
 
 def judgement_fingerprint(rules: DormancyRules, *code: Path) -> str:
     """The rules, the code (this package, the modules it depends on and the caller's `code`
-    files: the ones that gather the facts and store the judgement) and the numeric libraries'
-    versions: a judgement made under others is not carried."""
+    files: the ones that gather the facts and store the judgement) and the libraries' and
+    Unicode's versions: a judgement made under others is not carried."""
     digest = hashlib.sha256(rules.model_dump_json().encode())
-    digest.update(f"{np.__version__} {pd.__version__} {pa.__version__}".encode())
+    # the libraries', and Unicode's (industry and loss-reason patterns match normalised text)
+    versions = (np.__version__, pd.__version__, pa.__version__, unicodedata.unidata_version)
+    digest.update(" ".join(versions).encode())
     modules = sorted(Path(__file__).parent.glob("*.py"))
     for module in [*modules, *(Path(m.__file__) for m in _DEPENDENCIES), *code]:
         digest.update(module.name.encode() + b"\0" + module.read_bytes())

@@ -211,10 +211,10 @@ def _carry(
 ) -> tuple[pd.DataFrame, int]:
     """Tonight's judgement (compute_dormancy's frame), judging only the customers who need it;
     and how many were judged."""
-    touched_ids = night.touched_customer_ids(fact_windows(previous_as_of, as_of, rules))
     ids = customers["customer_id"]
     if not ids.is_unique:  # compute_dormancy sees only the customers judged again
         raise ValueError("customers.customer_id must be unique")
+    touched_ids = night.touched_customer_ids(fact_windows(previous_as_of, as_of, rules))
     touched = texts_in(ids, touched_ids)
     position = text_positions(ids, previous["customer_id"])
     again = judged_again(customers, previous, position, touched, as_of, rules)

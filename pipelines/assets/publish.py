@@ -101,9 +101,10 @@ def publish_warehouse(
     **inputs,
 ):
     """Publishes the selected tables (all of them in the nightly job) in one transaction, then
-    commits the night's state. An incremental night replaces the customers (as of the run
-    date: carried judgements too move ranks and tier changes), the review and the run date's history, adds this night's rows to the fact
-    tables and the quarantine, and replaces the crosswalk rows of the customers it rebuilt."""
+    commits the night's state. An incremental night replaces the customers (as of the run date:
+    carried judgements too move ranks and tier changes), the review and the run date's history,
+    adds this night's rows to the fact tables and the quarantine, and replaces the crosswalk
+    rows of the customers it rebuilt."""
     watch = Stopwatch()
     with watch.phase("open night store"):
         store, incremental = night.open(context.run_id, sources, warehouse)
