@@ -23,9 +23,9 @@ import pandas as pd
 import pyarrow as pa
 
 import cleansing.amounts
+import cleansing.columns
 import cleansing.schema
 import cleansing.text
-from cleansing import columns
 from cleansing.columns import interleaved
 from cleansing.dormancy.dates import as_day, complete_months, shift_months
 from cleansing.dormancy.features import CUSTOMER_INPUTS
@@ -38,7 +38,7 @@ Window = tuple[np.datetime64, np.datetime64]  # days after the first, up to the 
 
 # Code a judgement depends on besides this package: the schema's activity types and tiers,
 # the text and amount helpers, the placing of carried rows.
-_DEPENDENCIES = (cleansing.schema, cleansing.text, cleansing.amounts, columns)
+_DEPENDENCIES = (cleansing.schema, cleansing.text, cleansing.amounts, cleansing.columns)
 
 
 def judgement_fingerprint(rules: DormancyRules, *code: Path) -> str:
