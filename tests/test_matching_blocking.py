@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cleansing.matching.blocking import PASS_BIT, generate_candidates
+from cleansing.matching.blocking import PASS_BIT, _rarest, generate_candidates
 from cleansing.matching.config import BlockingConfig
 from cleansing.matching.records import INPUT_COLUMNS, prepare_records
 from cleansing.matching.substrings import deletion_variants, ngrams
@@ -156,3 +156,33 @@ def test_pairs_are_unique_and_ordered():
     pairs = list(zip(candidates.left.tolist(), candidates.right.tolist(), strict=True))
     assert len(pairs) == len(set(pairs)) == 6
     assert all(left < right for left, right in pairs)
+
+
+def rarest_by_hand(key: np.ndarray, gram: np.ndarray, per_key: int) -> set[tuple[int, int]]:
+    """The rule spelled out: grams numbered as first seen, rarity = distinct keys holding
+    the gram, ties to the smaller number; each key's `per_key` rarest distinct grams."""
+    number = {g: n for n, g in enumerate(dict.fromkeys(gram.tolist()))}
+    grams_of: dict[int, set[int]] = {}
+    for k, g in zip(key.tolist(), gram.tolist(), strict=True):
+        grams_of.setdefault(k, set()).add(number[g])
+    holders = {g: sum(g in grams for grams in grams_of.values()) for g in number.values()}
+    return {
+        (k, g)
+        for k, grams in grams_of.items()
+        for g in sorted(grams, key=lambda g: (holders[g], g))[:per_key]
+    }
+
+
+def test_rarest_grams_follow_the_rule_whatever_the_order_and_repeats():
+    rng = np.random.default_rng(7)
+    for trial in range(300):
+        n = int(rng.integers(0, 50))
+        key = np.sort(rng.integers(0, 9, n))  # ngrams() gives each key's grams side by side
+        if trial % 2:  # any other order too
+            key = rng.permutation(key)
+        gram = rng.integers(0, 7, n) * 1_000_003  # repeats within a key, ties in rarity
+        for per_key in (1, 2, 3, 6):
+            got_key, got_gram = _rarest(key, gram, per_key)
+            got = set(zip(got_key.tolist(), got_gram.tolist(), strict=True))
+            assert len(got) == len(got_key)  # each pair once
+            assert got == rarest_by_hand(key, gram, per_key), (key, gram, per_key)
