@@ -6,6 +6,7 @@ tested on realistic records rather than hand-made rows.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import random
 from pathlib import Path
@@ -115,6 +116,22 @@ def test_reusing_the_previous_match_gives_what_a_full_rematch_gives(sample):
     # the same values; a reason's category list is in order of first appearance
     pd.testing.assert_frame_equal(reused.pairs, full.pairs, check_categorical=False)
     pd.testing.assert_frame_equal(reused.merged_ids, full.merged_ids)
+
+
+def test_carried_customers_are_placed_in_id_order_whatever_order_they_were_kept_in(sample):
+    """Tonight's golden records go among the carried ones by id; kept customers out of id
+    order (no run stores them so) are sorted the plain way, to the same frame."""
+    staged, _, _ = sample
+    first = match_companies(staged)
+    changed = pd.concat(
+        [staged, staged.iloc[[5, 9]].assign(source_id=["NEW-1", "NEW-2"])], ignore_index=True
+    )
+    full = match_companies(changed, previous_map=first.crosswalk)
+    shuffled = first.kept.customers.sample(frac=1, random_state=3).reset_index(drop=True)
+    for kept in (first.kept, dataclasses.replace(first.kept, customers=shuffled)):
+        reused = match_companies(changed, previous_map=first.crosswalk, previous=kept)
+        assert 0 < reused.stats["customers_carried"] < len(reused.customers)
+        pd.testing.assert_frame_equal(reused.customers, full.customers)
 
 
 def test_a_night_where_every_record_changed_reuses_nothing_and_equals_a_full_rematch(sample):
