@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 import dagster as dg
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.feather as feather
@@ -174,6 +175,31 @@ def _link(source: Path, path: UPath | Path) -> bool:
         os.link(source, path)
     except OSError:
         return False
+    return True
+
+
+def save_rows(path: Path, table: pa.Table, keep: np.ndarray, added: pd.DataFrame) -> bool:
+    """Write `table`'s rows where `keep`, then `added`'s, as one Arrow file, a record batch at a
+    time: the kept rows are never copied whole (on this kind of machine fresh memory costs
+    more than copying; the batches reuse it). False, writing nothing, when `added` does not
+    convert to `table`'s column types (the caller then concatenates as pandas would)."""
+    extra = arrow_table(added)
+    if extra is None or extra.schema.names != table.schema.names:
+        return False
+    if extra.num_rows and extra.schema.types != table.schema.types:
+        return False
+
+    def write(file: Sink) -> None:
+        with pa.ipc.new_file(file, table.schema) as writer:
+            start = 0
+            for batch in table.to_batches():
+                mask = keep[start : start + batch.num_rows]
+                start += batch.num_rows
+                writer.write_batch(batch if mask.all() else batch.filter(mask))
+            if extra.num_rows:
+                writer.write_table(extra.replace_schema_metadata(table.schema.metadata))
+
+    write_replacing(path, write)
     return True
 
 

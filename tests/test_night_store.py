@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from pipelines.night_store import (
@@ -148,3 +149,47 @@ def test_a_commit_removes_a_temporary_file_a_killed_write_left(tmp_path: Path) -
     (store.pending / ".t.json.0123abcd").write_text("half written")
     assert store.commit()
     assert not store.pending.exists()
+
+
+def held_rows(n: int) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "source_id": pd.array([f"S{i}" for i in range(n)], dtype="str"),
+            "amount": np.arange(n, dtype=float) * 1.5,
+            "day": pd.Timestamp("2026-01-01") + pd.to_timedelta(np.arange(n) % 40, unit="D"),
+            "_row_hash": np.arange(n, dtype=np.uint64) * 7919,
+        }
+    )
+
+
+def test_a_rewrite_holds_the_kept_rows_then_the_added_ones(tmp_path: Path) -> None:
+    """Batch by batch (the held table spans several record batches), equal to pandas'
+    filter and concatenation; with nothing added, or nothing dropped, too."""
+    store = NightStore(tmp_path, "run-1", FINGERPRINT)
+    held = held_rows(150_000)
+    store.replace("stage/crm/deals", held)
+    table = store.read_table("stage/crm/deals")
+    assert table.num_rows == len(held) and len(table.to_batches()) > 1
+    keep = np.random.default_rng(5).random(len(held)) > 0.01
+    keep[-10:] = False  # the last batch too
+    added = held_rows(3).assign(source_id=pd.array(["N1", "N2", "N3"], dtype="str"))
+    for kept, new in ((keep, added), (keep, added[:0]), (np.ones(len(held), bool), added)):
+        store.rewrite("stage/crm/deals", table, kept, new)
+        expected = pd.concat([held[kept], new], ignore_index=True)
+        pd.testing.assert_frame_equal(store.read("stage/crm/deals"), expected)
+
+
+def test_a_rewrite_whose_new_rows_have_other_types_concatenates_as_pandas(
+    tmp_path: Path,
+) -> None:
+    """An added column of another type (all missing: float) goes through pandas, which
+    gives the column a type both fit, rather than Arrow casting NaN to the text 'nan'."""
+    store = NightStore(tmp_path, "run-1", FINGERPRINT)
+    held = held_rows(5)
+    store.replace("stage/crm/deals", held)
+    added = held_rows(2).assign(source_id=np.nan)
+    keep = np.array([True, False, True, True, False])
+    store.rewrite("stage/crm/deals", store.read_table("stage/crm/deals"), keep, added)
+    expected = pd.concat([held[keep], added], ignore_index=True)
+    pd.testing.assert_frame_equal(store.read("stage/crm/deals"), expected)
+    assert store.read("stage/crm/deals")["source_id"].isna().sum() == 2
