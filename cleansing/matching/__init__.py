@@ -244,7 +244,9 @@ def match_companies(
         **{f"pairs_{name}": candidates.pass_pairs[name] for name in PASSES},
         **{f"skipped_blocks_{name}": candidates.skipped_blocks[name] for name in PASSES},
     }
-    crosswalk = _crosswalk(frame, customer_id, scored[merge & together])
+    # the four columns it reads, then the rows: not every feature of ~half the pairs copied
+    edges = scored[["left", "right", "score", "reason"]][merge & together]
+    crosswalk = _crosswalk(frame, customer_id, edges)
     return MatchResult(
         pairs=pairs,
         crosswalk=crosswalk,
