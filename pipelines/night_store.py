@@ -29,8 +29,9 @@ import pyarrow.feather as feather
 from pipelines.io_manager import load_value, save_rows, save_value, write_replacing
 
 # 2: match scores name records by position; 3: rows hashed by DuckDB; 4: sales lines per day;
-# 5: match scores are the result's pairs (steward decisions marked)
-FORMAT = 5
+# 5: match scores are the result's pairs (steward decisions marked); 6: match fingerprints
+# carry each record's customer_id
+FORMAT = 6
 MAX_CHUNKS = 16  # an appended table is rewritten as one chunk beyond this
 STALE_PENDING_S = 86_400  # a run's pending entries older than a day: the run is long gone
 STALE_MANIFEST_S = 14 * 86_400  # another configuration not committed for two weeks

@@ -29,6 +29,7 @@ from .records import Records, prepare_records
 from .reuse import (
     PreviousMatch,
     carried_customers,
+    kept_ids,
     previous_customers,
     previous_positions,
     record_fingerprints,
@@ -138,27 +139,34 @@ def match_companies(
     `previous_map` is the previous run's crosswalk (source, source_id, customer_id); pass it to
     keep customer ids stable when records are added, removed or re-clustered. `overrides` are
     the steward's must-link / cannot-link pairs (see `overrides.py`). `previous` (a previous
-    result's `kept`, with that run's crosswalk as `previous_map`) spares re-scoring pairs of
-    unchanged records and rebuilding customers that did not change (see `reuse.py`);
-    `source_hashes` (one per row of `companies`, 0 when unknown) tell it which records
-    changed.
+    result's `kept`) spares re-scoring pairs of unchanged records and rebuilding customers
+    that did not change (see `reuse.py`); it holds that run's crosswalk too, which then
+    stands for `previous_map` (not read). `source_hashes` (one per row of `companies`, 0 when
+    unknown) tell it which records changed.
     """
     config = config or MatchConfig()
     records = prepare_records(companies)
     steward = resolve(overrides or Overrides(), records.frame["record_key"])
     forced = pd.concat([steward["must_link"], steward["cannot_link"]])
     record_key = records.frame["record_key"]
-    # The lookups of last night's records do not wait for blocking: the second core runs them.
+    # The lookup of last night's records does not wait for blocking: the second core runs it.
     found = in_threads(
         {
             "candidates": lambda: generate_candidates(
                 records, config.blocking, (forced["left"].to_numpy(), forced["right"].to_numpy())
             ),
-            "now": lambda: previous_positions(records, previous),
-            "before": lambda: previous_ids(previous_map, record_key),
+            "now": lambda: (
+                previous_positions(records, previous)
+                if previous is not None
+                else previous_ids(previous_map, record_key)
+            ),
         }
     )
-    candidates, now, before = found["candidates"], found["now"], found["before"]
+    candidates = found["candidates"]
+    # last night's crosswalk as tonight's records see it: kept beside the fingerprints, or
+    # (no previous match) looked up in `previous_map`
+    now = found["now"] if previous is not None else np.empty(0, dtype=np.int64)
+    before = kept_ids(previous, now, len(records)) if previous is not None else found["now"]
     fingerprints = record_fingerprints(records, source_hashes)
     unchanged = unchanged_records(fingerprints, previous, now)
     computed, reused, shifted = score_with_reuse(
@@ -175,7 +183,7 @@ def match_companies(
     # also covers pairs never compared; the guard needs only the other cannot-links.
     conflict = (scored["cannot_link"] & (scored["corporate_number"] != "conflict")).to_numpy()
     customers_before = splits = None
-    if previous is not None and before is not None:
+    if previous is not None:
         customers_before = previous_customers(before)
         splits = PreviousSplits(
             previous.splits["signature"].to_numpy(np.uint64),
@@ -194,14 +202,15 @@ def match_companies(
     cluster = clusters.label
     frame = records.frame
     carried = pd.Series(dtype="str")
-    if previous is not None and customers_before is not None:
+    if customers_before is not None:
         carried = carried_customers(cluster, unchanged, customers_before)
     rebuilt = ~pd.Index(cluster).isin(carried.index)
-    if not carried.empty:  # the other clusters' ids need only their own records' previous rows
-        previous_map = previous_map[texts_in(before.by_record.index, frame["record_key"][rebuilt])]
+    earlier = None if before is None else before.by_record
+    if earlier is not None and not carried.empty:
+        earlier = before.of_records(rebuilt)  # the other clusters need only their own records'
     ids, merged_ids = assign_customer_ids(
         pd.DataFrame({"record_key": frame["record_key"], "cluster": cluster})[rebuilt],
-        previous_map,
+        earlier,
         taken=carried,
     )
     ids = pd.concat([ids, carried]).sort_index()
@@ -256,7 +265,9 @@ def match_companies(
         moved=moved_records(before, crosswalk),
         unknown_overrides=steward["unknown"],
         stats=stats,
-        kept=to_keep(records, pairs, fingerprints, customers, clusters.split_signatures),
+        kept=to_keep(
+            records, pairs, fingerprints, customer_id, customers, clusters.split_signatures
+        ),
         source_rows=records.source_rows,
         # a carried customer's crosswalk rows (reasons: its strongest edges) are as last night
         # unless one of its pairs was compared only tonight or only last night

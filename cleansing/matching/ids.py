@@ -32,24 +32,23 @@ def ids_by_record(crosswalk: pd.DataFrame) -> pd.Series:
 
 def assign_customer_ids(
     clusters: pd.DataFrame,
-    previous_map: pd.DataFrame | None = None,
+    previous: pd.Series | None = None,
     taken: pd.Series | None = None,
 ) -> tuple[pd.Series, pd.DataFrame]:
     """Customer id per cluster label, and the previous ids retired by merges.
 
-    `clusters` has one row per record with `record_key` and `cluster`; `previous_map` is a
-    previous crosswalk with `source`, `source_id` and `customer_id`; `taken` are further ids in
-    use that a fresh id must not repeat (those of clusters decided elsewhere).
+    `clusters` has one row per record with `record_key` and `cluster`; `previous` is a
+    previous crosswalk's customer id per record key (`ids_by_record`); `taken` are further
+    ids in use that a fresh id must not repeat (those of clusters decided elsewhere).
     Returns (Series of customer_id indexed by cluster, DataFrame of retired_id, surviving_id).
     """
     taken = pd.Series([] if taken is None else taken, dtype="str")
     first_key = clusters.groupby("cluster")["record_key"].min()
-    if previous_map is None or previous_map.empty:
+    if previous is None or previous.empty:
         return _fresh_ids(first_key, taken=taken), pd.DataFrame(
             columns=list(MERGED_COLUMNS), dtype="str"
         )
 
-    previous = ids_by_record(previous_map)
     held = clusters.assign(previous_id=clusters["record_key"].map(previous)).dropna(
         subset=["previous_id"]
     )
@@ -60,7 +59,7 @@ def assign_customer_ids(
     kept = _claim(votes)
 
     unclaimed = first_key.index.difference(kept.index)
-    in_use = pd.concat([taken, previous_map["customer_id"].dropna().astype("str")])
+    in_use = pd.concat([taken, pd.Series(previous.dropna().array, dtype="str")])
     fresh = _fresh_ids(first_key[unclaimed], in_use)
     ids = pd.concat([pd.Series(names[kept.to_numpy()], index=kept.index, dtype="str"), fresh])
     ids = ids.sort_index()
@@ -132,6 +131,13 @@ class PreviousIds:
 
     by_record: pd.Series
     row: np.ndarray
+
+    def of_records(self, records: np.ndarray) -> pd.Series:
+        """`by_record` of those of tonight's records a mask picks, in its order."""
+        rows = self.row[records]
+        picked = np.zeros(len(self.by_record), dtype=bool)
+        picked[rows[rows >= 0]] = True
+        return self.by_record[picked]
 
 
 def previous_ids(previous_map: pd.DataFrame | None, record_key: pd.Series) -> PreviousIds | None:

@@ -37,7 +37,8 @@ from .scoring import score_pairs
 class PreviousMatch:
     """Last run's pairs (its result's: `left` and `right` are rows of `fingerprints`, a pair
     the steward decided is marked `steward`), a fingerprint per record (record_key,
-    fingerprint, in record key order, as that run's records), the golden customers and the
+    fingerprint and its customer_id, in record key order, as that run's records), the golden
+    customers and the
     signatures of the components the guard split (`signature`, see clustering.py)."""
 
     pairs: pd.DataFrame
@@ -52,6 +53,18 @@ def previous_positions(records: Records, previous: PreviousMatch | None) -> np.n
     if previous is None:
         return np.empty(0, dtype=np.int64)
     return text_positions(previous.fingerprints["record_key"], records.frame["record_key"])
+
+
+def kept_ids(previous: PreviousMatch, now: np.ndarray, records: int) -> PreviousIds:
+    """Last night's crosswalk as tonight's `records` records see it, from what it kept: its
+    customer id per record key, and each record's place there (-1: new) as the inverse of
+    `now` (`previous_positions`), without another lookup of a million keys."""
+    kept = previous.fingerprints
+    row = np.full(records, -1, dtype=np.int64)
+    found = np.flatnonzero(now >= 0)
+    row[now[found]] = found
+    by_record = pd.Series(kept["customer_id"].array, index=pd.Index(kept["record_key"].array))
+    return PreviousIds(by_record, row)
 
 
 def unchanged_records(
@@ -185,15 +198,20 @@ def to_keep(
     records: Records,
     pairs: pd.DataFrame,
     fingerprints: np.ndarray,
+    customer_id: pd.api.extensions.ExtensionArray,
     customers: pd.DataFrame,
     split_signatures: np.ndarray,
 ) -> PreviousMatch:
     """What the next run may reuse from this one: `pairs` is the result's, so that a run keeps
-    one copy of them."""
+    one copy of them; each record's customer (its crosswalk) beside its fingerprint."""
     return PreviousMatch(
         pairs=pairs,
         fingerprints=pd.DataFrame(
-            {"record_key": records.frame["record_key"], "fingerprint": fingerprints}
+            {
+                "record_key": records.frame["record_key"],
+                "fingerprint": fingerprints,
+                "customer_id": customer_id,
+            }
         ),
         customers=customers,
         splits=pd.DataFrame({"signature": pd.array(split_signatures, dtype="uint64")}),

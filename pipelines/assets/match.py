@@ -102,12 +102,13 @@ def company_matches(
     store.restart("match")
     overrides, path = steward_overrides()
     companies = held_companies(store, list(sources.load()))
-    previous_map = previous_crosswalk(warehouse)
+    previous = previous_match(store) if incremental else None
     result = match_companies(
         companies.drop(columns=[HASH]),
-        previous_map=previous_map,
+        # last night's match keeps its crosswalk: the published one is read on a full night
+        previous_map=previous_crosswalk(warehouse) if previous is None else None,
         overrides=overrides,
-        previous=previous_match(store) if incremental else None,
+        previous=previous,
         source_hashes=companies[HASH].to_numpy(np.uint64),
     )
     store.replace(SCORES_KEY, result.kept.pairs)
