@@ -150,23 +150,17 @@ def match_companies(
     forced = pd.concat([steward["must_link"], steward["cannot_link"]])
     record_key = records.frame["record_key"]
     # The lookup of last night's records does not wait for blocking: the second core runs it.
-    found = in_threads(
-        {
-            "candidates": lambda: generate_candidates(
-                records, config.blocking, (forced["left"].to_numpy(), forced["right"].to_numpy())
-            ),
-            "now": lambda: (
-                previous_positions(records, previous)
-                if previous is not None
-                else previous_ids(previous_map, record_key)
-            ),
-        }
-    )
-    candidates = found["candidates"]
-    # last night's crosswalk as tonight's records see it: kept beside the fingerprints, or
-    # (no previous match) looked up in `previous_map`
-    now = found["now"] if previous is not None else np.empty(0, dtype=np.int64)
-    before = kept_ids(previous, now, len(records)) if previous is not None else found["now"]
+    jobs = {
+        "candidates": lambda: generate_candidates(
+            records, config.blocking, (forced["left"].to_numpy(), forced["right"].to_numpy())
+        ),
+        "now": lambda: previous_positions(records, previous),
+    }
+    if previous is None:  # no kept crosswalk: last night's is looked up in the published one
+        jobs["before"] = lambda: previous_ids(previous_map, record_key)
+    found = in_threads(jobs)
+    candidates, now = found["candidates"], found["now"]
+    before = found["before"] if previous is None else kept_ids(previous, now, len(records))
     fingerprints = record_fingerprints(records, source_hashes)
     unchanged = unchanged_records(fingerprints, previous, now)
     computed, reused, shifted = score_with_reuse(
