@@ -16,6 +16,7 @@ storage directory, or `base_dir`); the format is read from the file's first byte
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import uuid
@@ -52,6 +53,8 @@ def arrow_table(frame: pd.DataFrame) -> pa.Table | None:
     return table if same else None
 
 
+# Rows a held table is rewritten by at a time (`save_rows`): bounded memory, reused.
+ROWS_PER_BATCH = 65_536
 # Frames inside a pickled value with at least this many rows go to Arrow files of their own.
 INNER_FRAME_ROWS = 100_000
 
@@ -65,7 +68,7 @@ def save_value(path: UPath | Path, obj: Any, inner_frame_rows: int = INNER_FRAME
     if table is not None:
         source = _loaded_from(obj, table) if _is_local(path) else None
         if source is None or not _link_replacing(path, source):
-            write_replacing(path, lambda file: feather.write_feather(table, file, "uncompressed"))
+            write_replacing(path, lambda file: write_arrow(table, file))
     else:
         written: dict[int, str] = {}  # the frames' files, by frame object
         try:
@@ -178,6 +181,16 @@ def _link(source: Path, path: UPath | Path) -> bool:
     return True
 
 
+def write_arrow(table: pa.Table, file: Sink) -> None:
+    """An uncompressed Arrow IPC file of one record batch: a reader then gets each number
+    column as a view of the mapped file. Over several batches (Feather's default: 64k rows)
+    pandas copies every number column into fresh memory on every load (the 514k judged
+    customers: ~120 MB a read). Columns too large for one array stay in pieces."""
+    with contextlib.suppress(pa.ArrowInvalid):  # a 32-bit-offset column over 2 GB
+        table = table.combine_chunks()
+    feather.write_feather(table, file, "uncompressed", chunksize=max(table.num_rows, 1))
+
+
 def save_rows(path: Path, table: pa.Table, keep: np.ndarray, added: pd.DataFrame) -> bool:
     """Write `table`'s rows where `keep`, then `added`'s, as one Arrow file, a record batch at a
     time: the kept rows are never copied whole (on this kind of machine fresh memory costs
@@ -192,7 +205,7 @@ def save_rows(path: Path, table: pa.Table, keep: np.ndarray, added: pd.DataFrame
     def write(file: Sink) -> None:
         with pa.ipc.new_file(file, table.schema) as writer:
             start = 0
-            for batch in table.to_batches():
+            for batch in table.to_reader(max_chunksize=ROWS_PER_BATCH):
                 mask = keep[start : start + batch.num_rows]
                 start += batch.num_rows
                 writer.write_batch(batch if mask.all() else batch.filter(mask))
@@ -255,7 +268,7 @@ class _FramePickler(pickle.Pickler):
         source = _loaded_from(obj, table) if _is_local(self.path) else None
         if source is None or not _link(source, self.path.with_name(name)):
             with _sink(self.path.with_name(name)) as file:
-                feather.write_feather(table, file, compression="uncompressed")
+                write_arrow(table, file)
         return name
 
 

@@ -275,3 +275,16 @@ def test_some_columns_are_selected_from_the_whole_mapped_file(
     columns = ["seconds", "str", "nullable_int"]
     pd.testing.assert_frame_equal(load_value(path, columns), TYPED[columns])
     assert asked == [None]
+
+
+def test_a_frame_of_several_pieces_is_written_as_one_batch(tmp_path: Path) -> None:
+    """A concatenated frame is stored as one record batch, so a load hands out its number
+    columns as views of the mapped file instead of copying each piece together."""
+    part = pd.DataFrame(
+        {"n": np.arange(70_000, dtype=float), "s": pd.array(["あ"] * 70_000, dtype="str")}
+    )
+    frame = pd.concat([part, part, part], ignore_index=True)
+    save_value(tmp_path / "f", frame)
+    with pa.memory_map(str(tmp_path / "f")) as source:
+        assert pa.ipc.open_file(source).num_record_batches == 1
+    pd.testing.assert_frame_equal(load_value(tmp_path / "f"), frame)

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from pipelines.io_manager import ROWS_PER_BATCH
 from pipelines.night_store import (
     MAX_CHUNKS,
     STALE_MANIFEST_S,
@@ -169,7 +170,7 @@ def test_a_rewrite_holds_the_kept_rows_then_the_added_ones(tmp_path: Path) -> No
     held = held_rows(150_000)
     store.replace("stage/crm/deals", held)
     table = store.read_table("stage/crm/deals")
-    assert table.num_rows == len(held) and len(table.to_batches()) > 1
+    assert table.num_rows == len(held) > ROWS_PER_BATCH
     keep = np.random.default_rng(5).random(len(held)) > 0.01
     keep[-10:] = False  # the last batch too
     added = held_rows(3).assign(source_id=pd.array(["N1", "N2", "N3"], dtype="str"))
@@ -177,6 +178,8 @@ def test_a_rewrite_holds_the_kept_rows_then_the_added_ones(tmp_path: Path) -> No
         store.rewrite("stage/crm/deals", table, kept, new)
         expected = pd.concat([held[kept], new], ignore_index=True)
         pd.testing.assert_frame_equal(store.read("stage/crm/deals"), expected)
+        # written a batch at a time
+        assert len(store.read_table("stage/crm/deals").to_batches()) > 1
 
 
 def test_a_rewrite_whose_new_rows_have_other_types_concatenates_as_pandas(
