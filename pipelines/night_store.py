@@ -23,10 +23,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.feather as feather
 
-from pipelines.io_manager import load_value, save_rows, save_value, write_replacing
+from pipelines.io_manager import arrow_table, load_value, save_rows, save_value, write_replacing
 
 # 2: match scores name records by position; 3: rows hashed by DuckDB; 4: sales lines per day;
 # 5: match scores are the result's pairs (steward decisions marked); 6: match fingerprints
@@ -95,17 +93,6 @@ class NightStore:
             return None
         return self._read_chunks(entry["chunks"], columns)
 
-    def read_table(self, name: str) -> pa.Table | None:
-        """A stored table as Arrow (memory-mapped, no pandas conversion), or None: for
-        `rewrite`."""
-        entry = self._entry(name)
-        if entry is None or "chunks" not in entry:
-            return None
-        tables = [
-            feather.read_table(str(self.chunks / c), memory_map=True) for c in entry["chunks"]
-        ]
-        return tables[0] if len(tables) == 1 else pa.concat_tables(tables)
-
     def wrote(self, name: str) -> bool:
         """Whether this run wrote `name` (a re-execution or a single asset did not stage)."""
         return (self.pending / _file_name(name)).exists()
@@ -134,16 +121,20 @@ class NightStore:
     def replace(self, name: str, frame: pd.DataFrame) -> None:
         self._write_entry(name, {"chunks": [self._save_chunk(frame)]})
 
-    def rewrite(self, name: str, table: pa.Table, keep: np.ndarray, added: pd.DataFrame) -> None:
-        """Replace `name` (read as `table`) by its rows where `keep`, then `added`'s, written
-        batch by batch instead of filtered and concatenated whole (io_manager.save_rows)."""
-        self.chunks.mkdir(parents=True, exist_ok=True)
-        chunk = f"{uuid.uuid4().hex}.arrow"
-        if save_rows(self.chunks / chunk, table, keep, added.reset_index(drop=True)):
-            self._write_entry(name, {"chunks": [chunk]})
-            return
-        kept = table.to_pandas(split_blocks=True)[keep]
-        self.replace(name, pd.concat([kept, added], ignore_index=True))
+    def rewrite(self, name: str, held: pd.DataFrame, keep: np.ndarray, added: pd.DataFrame) -> None:
+        """Replace `name` (read as `held`) by its rows where `keep`, then `added`'s: written
+        batch by batch from the held rows' Arrow columns (io_manager.save_rows) instead of
+        filtered and concatenated whole, unless either frame does not go to Arrow as it is
+        (an `object` column) or their dtypes differ."""
+        table = arrow_table(held)
+        same = list(held.columns) == list(added.columns) and list(held.dtypes) == list(added.dtypes)
+        if table is not None and same:
+            self.chunks.mkdir(parents=True, exist_ok=True)
+            chunk = f"{uuid.uuid4().hex}.arrow"
+            if save_rows(self.chunks / chunk, table, keep, added.reset_index(drop=True)):
+                self._write_entry(name, {"chunks": [chunk]})
+                return
+        self.replace(name, pd.concat([held[keep], added], ignore_index=True))
 
     def append(self, name: str, frame: pd.DataFrame) -> None:
         """Adds rows as a new chunk; a table grown past MAX_CHUNKS is rewritten as one."""

@@ -134,6 +134,15 @@ def test_carried_customers_are_placed_in_id_order_whatever_order_they_were_kept_
         pd.testing.assert_frame_equal(reused.customers, full.customers)
 
 
+def test_a_night_after_one_without_records_equals_a_full_match(sample):
+    """Last night kept no records (nothing staged): every record is new, nothing carried."""
+    staged, _, _ = sample
+    empty = match_companies(staged.iloc[:0])
+    reused = match_companies(staged, previous=empty.kept)
+    assert reused.stats["customers_carried"] == 0
+    pd.testing.assert_frame_equal(reused.customers, match_companies(staged).customers)
+
+
 def test_a_night_where_every_record_changed_reuses_nothing_and_equals_a_full_rematch(sample):
     staged, _, _ = sample
     first = match_companies(staged)

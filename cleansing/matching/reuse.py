@@ -94,9 +94,10 @@ class PreviousCustomers:
 def previous_customers(previous: PreviousIds) -> PreviousCustomers:
     code, ids = pd.factorize(previous.by_record)
     row = previous.row
-    return PreviousCustomers(
-        pd.Index(ids), np.bincount(code, minlength=len(ids)), np.where(row >= 0, code[row], -1)
-    )
+    of_record = np.full(len(row), -1, dtype=np.int64)
+    known = row >= 0  # none when last night had no records
+    of_record[known] = code[row[known]]
+    return PreviousCustomers(pd.Index(ids), np.bincount(code, minlength=len(ids)), of_record)
 
 
 def carried_customers(
