@@ -129,8 +129,7 @@ class NightStore:
         table = arrow_table(held)
         same = list(held.columns) == list(added.columns) and list(held.dtypes) == list(added.dtypes)
         if table is not None and same:
-            self.chunks.mkdir(parents=True, exist_ok=True)
-            chunk = f"{uuid.uuid4().hex}.arrow"
+            chunk = self._new_chunk()
             if save_rows(self.chunks / chunk, table, keep, added.reset_index(drop=True)):
                 self._write_entry(name, {"chunks": [chunk]})
                 return
@@ -152,9 +151,13 @@ class NightStore:
     def set_value(self, name: str, value: Any) -> None:
         self._write_entry(name, {"value": value})
 
-    def _save_chunk(self, frame: pd.DataFrame) -> str:
+    def _new_chunk(self) -> str:
+        """A name for a chunk file no entry has."""
         self.chunks.mkdir(parents=True, exist_ok=True)
-        chunk = f"{uuid.uuid4().hex}.arrow"
+        return f"{uuid.uuid4().hex}.arrow"
+
+    def _save_chunk(self, frame: pd.DataFrame) -> str:
+        chunk = self._new_chunk()
         save_value(self.chunks / chunk, frame.reset_index(drop=True))
         return chunk
 

@@ -38,8 +38,8 @@ class PreviousMatch:
     """Last run's pairs (its result's: `left` and `right` are rows of `fingerprints`, a pair
     the steward decided is marked `steward`), a fingerprint per record (record_key,
     fingerprint and its customer_id, in record key order, as that run's records), the golden
-    customers and the
-    signatures of the components the guard split (`signature`, see clustering.py)."""
+    customers and the signatures of the components the guard split (`signature`, see
+    clustering.py)."""
 
     pairs: pd.DataFrame
     fingerprints: pd.DataFrame
