@@ -127,8 +127,7 @@ class NightStore:
         filtered and concatenated whole, unless either frame does not go to Arrow as it is
         (an `object` column) or their dtypes differ."""
         table = arrow_table(held)
-        same = list(held.columns) == list(added.columns) and list(held.dtypes) == list(added.dtypes)
-        if table is not None and same:
+        if table is not None and _same_dtypes(held, added):
             chunk = self._new_chunk()
             if save_rows(self.chunks / chunk, table, keep, added.reset_index(drop=True)):
                 self._write_entry(name, {"chunks": [chunk]})
@@ -223,6 +222,17 @@ class NightStore:
 def _remove_entries(folder: Path) -> None:
     """The folder and everything in it, a write's temporary file left by a killed step too."""
     shutil.rmtree(folder, ignore_errors=True)
+
+
+def _same_dtypes(one: pd.DataFrame, other: pd.DataFrame) -> bool:
+    """The same columns of the same dtypes, a categorical's categories in the same order too:
+    an Arrow file keeps one dictionary a column, where pandas calls two orders equal."""
+    if list(one.columns) != list(other.columns):
+        return False
+    return all(
+        a == b and (not isinstance(a, pd.CategoricalDtype) or a.categories.equals(b.categories))
+        for a, b in zip(one.dtypes, other.dtypes, strict=True)
+    )
 
 
 def _file_name(name: str) -> str:

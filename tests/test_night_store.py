@@ -186,18 +186,25 @@ def test_a_rewrite_holds_the_kept_rows_then_the_added_ones(tmp_path: Path) -> No
 def test_a_rewrite_of_frames_arrow_does_not_keep_as_they_are_concatenates_as_pandas(
     tmp_path: Path,
 ) -> None:
-    """Held rows with an `object` column (a quarantine row without an id: stored pickled), or
-    added rows of another dtype (an all-missing column), go through pandas, which keeps what
-    each value was, rather than Arrow casting NaN to the text 'nan'."""
+    """Held rows with an `object` column (a quarantine row without an id: stored pickled),
+    added rows of another dtype (an all-missing column) or with a categorical's categories in
+    another order go through pandas, which keeps what each value was, rather than Arrow
+    casting NaN to the text 'nan' or refusing a second dictionary."""
     store = NightStore(tmp_path, "run-1", FINGERPRINT)
     keep = np.array([True, False, True, True, False])
     quarantined = held_rows(5).assign(source_id=[None, "S1", None, "S3", "S4"])
+    kinds = pd.Categorical(["a", "b", "a", "b", "a"], categories=["a", "b"])
     for held, added in (
         (quarantined, quarantined[:2]),
         (held_rows(5), held_rows(2).assign(source_id=np.nan)),
+        # categories in another order: equal dtypes to pandas, another dictionary to Arrow
+        (
+            held_rows(5).assign(kind=kinds),
+            held_rows(2).assign(kind=pd.Categorical(["b", "a"], categories=["b", "a"])),
+        ),
     ):
         store.replace("stage/crm/deals", held)
         store.rewrite("stage/crm/deals", store.read("stage/crm/deals"), keep, added)
         expected = pd.concat([held[keep], added], ignore_index=True)
         pd.testing.assert_frame_equal(store.read("stage/crm/deals"), expected)
-    assert store.read("stage/crm/deals")["source_id"].isna().sum() == 2
+    assert store.read("stage/crm/deals")["kind"].tolist() == ["a", "a", "b", "b", "a"]
