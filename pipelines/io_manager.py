@@ -191,16 +191,10 @@ def write_arrow(table: pa.Table, file: Sink) -> None:
     feather.write_feather(table, file, "uncompressed", chunksize=max(table.num_rows, 1))
 
 
-def save_rows(path: Path, table: pa.Table, keep: np.ndarray, added: pd.DataFrame) -> bool:
-    """Write `table`'s rows where `keep`, then `added`'s, as one Arrow file, a record batch at a
-    time: the kept rows are never copied whole (on this kind of machine fresh memory costs
-    more than copying; the batches reuse it). False, writing nothing, when `added` does not
-    convert to `table`'s column types (the caller then concatenates as pandas would)."""
-    extra = arrow_table(added)
-    if extra is None or extra.schema.names != table.schema.names:
-        return False
-    if extra.num_rows and extra.schema.types != table.schema.types:
-        return False
+def save_rows(path: Path, table: pa.Table, keep: np.ndarray, added: pa.Table) -> None:
+    """Write `table`'s rows where `keep`, then `added`'s (of the same schema), as one Arrow
+    file, a record batch at a time: the kept rows are never copied whole (on this kind of
+    machine fresh memory costs more than copying; the batches reuse it)."""
 
     def write(file: Sink) -> None:
         with pa.ipc.new_file(file, table.schema) as writer:
@@ -209,11 +203,10 @@ def save_rows(path: Path, table: pa.Table, keep: np.ndarray, added: pd.DataFrame
                 mask = keep[start : start + batch.num_rows]
                 start += batch.num_rows
                 writer.write_batch(batch if mask.all() else batch.filter(mask))
-            if extra.num_rows:
-                writer.write_table(extra.replace_schema_metadata(table.schema.metadata))
+            if added.num_rows:
+                writer.write_table(added.replace_schema_metadata(table.schema.metadata))
 
     write_replacing(path, write)
-    return True
 
 
 def write_replacing(path: UPath | Path, write: Callable[[Sink], None]) -> None:

@@ -126,13 +126,13 @@ class NightStore:
         batch by batch from the held rows' Arrow columns (io_manager.save_rows) instead of
         filtered and concatenated whole, unless either frame does not go to Arrow as it is
         (an `object` column) or their dtypes differ."""
-        table = arrow_table(held)
-        if table is not None and _same_dtypes(held, added):
-            chunk = self._new_chunk()
-            if save_rows(self.chunks / chunk, table, keep, added.reset_index(drop=True)):
-                self._write_entry(name, {"chunks": [chunk]})
-                return
-        self.replace(name, pd.concat([held[keep], added], ignore_index=True))
+        table, extra = arrow_table(held), arrow_table(added.reset_index(drop=True))
+        if table is None or extra is None or not _same_dtypes(held, added):
+            self.replace(name, pd.concat([held[keep], added], ignore_index=True))
+            return
+        chunk = self._new_chunk()
+        save_rows(self.chunks / chunk, table, keep, extra)
+        self._write_entry(name, {"chunks": [chunk]})
 
     def append(self, name: str, frame: pd.DataFrame) -> None:
         """Adds rows as a new chunk; a table grown past MAX_CHUNKS is rewritten as one."""
