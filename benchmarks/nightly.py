@@ -322,6 +322,14 @@ def prepare_run_dir(size: str, sample: Path) -> Path:
     shutil.rmtree(run_dir, ignore_errors=True)
     (run_dir / "home").mkdir(parents=True)
     (run_dir / "home" / "dagster.yaml").write_text(INSTANCE_YAML)
+    use_run_dir(run_dir, sample)
+    return run_dir
+
+
+def use_run_dir(run_dir: Path, sample: Path) -> None:
+    """Point the job's instance, night store, warehouse and reports at `run_dir`, its sources
+    at `sample`. The warehouse URL is part of the night store's fingerprint: a run directory
+    reached under another path (a copy, a symlinked checkout) starts with a full night."""
     os.environ.update(
         DAGSTER_HOME=str(run_dir / "home"),
         HORIOKOSHI_DATA_DIR=str(sample),
@@ -330,7 +338,6 @@ def prepare_run_dir(size: str, sample: Path) -> Path:
         HORIOKOSHI_REPORT_DIR=str(run_dir / "reports"),
     )
     os.environ.pop("HORIOKOSHI_QUALITY_DIR", None)
-    return run_dir
 
 
 def publish_to_postgres(url: str) -> float:

@@ -8,10 +8,32 @@ on this kind of machine fresh memory costs more than the copying itself).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from functools import partial
+
 import numpy as np
 import pandas as pd
 
+from cleansing.threads import in_threads
+
 _MASKED = (pd.arrays.IntegerArray, pd.arrays.BooleanArray, pd.arrays.FloatingArray)
+
+
+def interleaved_frame(
+    fresh: pd.DataFrame,
+    kept: pd.DataFrame,
+    kept_row: np.ndarray,
+    reused: np.ndarray,
+    columns: Iterable[str],
+) -> pd.DataFrame:
+    """`interleaved` for each of `columns`, placed side by side on the cores (Arrow's takes
+    and numpy's copies release the GIL: the carried judgements of 516k customers, measured
+    alone, 1.2-1.4 -> 0.3-0.7 s), as a frame of `len(reused)` rows that holds the placed
+    columns without copying them again."""
+    placed = in_threads(
+        {c: partial(interleaved, fresh[c], kept[c], kept_row, reused) for c in columns}
+    )
+    return pd.DataFrame(placed, index=pd.RangeIndex(len(reused)), copy=False)
 
 
 def interleaved(

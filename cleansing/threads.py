@@ -27,18 +27,21 @@ def cores() -> int:
 
 def in_threads(jobs: Mapping[str, Callable[[], Result]]) -> dict[str, Result]:
     """Each job's result by name, in the order given (start the longest first). When a job
-    fails, the jobs not started yet are cancelled, the running ones finish, and the first
-    failure raises. With one core (or one job) they run here, in turn: no pool to start, and
-    a profiler of this thread sees them."""
+    fails, the jobs not started yet are cancelled, the running ones finish, and the failure
+    of the job given first raises, as it would have run in turn: every job given before a
+    failed one has started (the pool takes them in order), so which error a bad input gets
+    does not depend on which thread was quicker. With one core (or one job) they run here,
+    in turn: no pool to start, and a profiler of this thread sees them."""
     if cores() == 1 or len(jobs) <= 1:
         return {name: job() for name, job in jobs.items()}
     pool = ThreadPoolExecutor(max_workers=min(len(jobs), cores()))
     try:
         running = {name: pool.submit(job) for name, job in jobs.items()}
         done, _ = wait(running.values(), return_when=FIRST_EXCEPTION)
-        failed = [future for future in done if future.exception() is not None]
-        if failed:
-            raise failed[0].exception()  # type: ignore[misc]
+        if any(future.exception() is not None for future in done):
+            pool.shutdown(wait=True, cancel_futures=True)
+            failed = (f for f in running.values() if not f.cancelled() and f.exception())
+            raise next(failed).exception()  # type: ignore[misc]
         return {name: future.result() for name, future in running.items()}
     finally:
         pool.shutdown(wait=True, cancel_futures=True)

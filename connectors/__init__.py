@@ -9,6 +9,7 @@ from contextlib import closing
 from pathlib import Path
 
 import pandas as pd
+import sqlalchemy as sa
 
 from connectors.api import read_api_entity
 from connectors.base import ConnectorError, ReadResult, SourceConfig, empty_rejects, load_sources
@@ -18,7 +19,7 @@ from connectors.hubspot import HubSpotReader
 from connectors.kintone import KintoneReader
 from connectors.salesforce import SalesforceReader
 from connectors.secrets import resolve_url
-from connectors.sql import read_sql_entity
+from connectors.sql import is_sqlite_file, read_sql_entity
 from connectors.state import StateStore
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "file_signature",
     "load_sources",
     "read_source",
+    "reads_natively",
 ]
 
 READERS = {"salesforce": SalesforceReader, "hubspot": HubSpotReader, "kintone": KintoneReader}
@@ -71,6 +73,20 @@ def read_source(
             since = previous if mapping.incremental_column else None
             results[entity] = read_sql_entity(mapping, entity, url, config.chunk_rows, since)
     return results
+
+
+def reads_natively(config: SourceConfig, data_dir: Path) -> bool:
+    """Whether the source is read mostly in native code that releases the GIL (Arrow's CSV
+    parser; a SQLite file through ADBC), so that other work can use another core beside it.
+    A database cursor, a workbook and an API build a Python object per value."""
+    if config.kind == "csv":
+        return True
+    if config.kind != "sql":
+        return False
+    try:
+        return is_sqlite_file(sa.make_url(resolve_url(config, data_dir)))
+    except (ConnectorError, sa.exc.ArgumentError):  # the read itself reports it
+        return False
 
 
 def files_fingerprint(data_dir: Path, pattern: str) -> str:

@@ -90,6 +90,15 @@ BUSY_TIMEOUT_MS = 5000  # as SQLAlchemy's pysqlite connections wait for a writer
 PRINTED_REAL = r"^-?(?:[0-9]\.[0-9]{6}e[+-][0-9]+|inf|nan)$"
 
 
+def is_sqlite_file(url: sa.URL) -> bool:
+    """A SQLite database file named without driver options: read through ADBC into Arrow."""
+    return (
+        url.get_backend_name() == "sqlite"
+        and url.database not in (None, "", ":memory:")
+        and not url.query
+    )
+
+
 def _sqlite_arrow_result(engine: sa.Engine, query: str) -> pa.Table | None:
     """The whole result of `query` on a SQLite file as one Arrow table, through ADBC's SQLite
     driver (read-only): no Python object per value, 420k 得意先 in 0.6 s against 2.6 s
@@ -103,7 +112,7 @@ def _sqlite_arrow_result(engine: sa.Engine, query: str) -> pa.Table | None:
     the integers written out as the cursor's values would be; a REAL among text would be
     rounded to six digits, so that result is refused."""
     url = engine.url
-    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:") or url.query:
+    if not is_sqlite_file(url):
         return None
     location = Path(url.database).absolute().as_uri() + "?mode=ro"
     where = f"{Path(url.database).name} ({query[:60]})"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cleansing.columns import interleaved
+from cleansing.columns import interleaved, interleaved_frame
 
 
 def test_interleaving_fresh_and_reused_scores_places_each_and_changes_neither():
@@ -39,6 +39,12 @@ def test_interleaving_fresh_and_reused_scores_places_each_and_changes_neither():
 
     def column(name: str) -> pd.Series:
         return pd.Series(interleaved(fresh[name], kept[name], kept_row, reused))
+
+    # the frame of placed columns: the named ones, in that order, each as placed alone
+    placed = interleaved_frame(fresh, kept, kept_row, reused, ["score", "reason", "edits"])
+    assert list(placed.columns) == ["score", "reason", "edits"]
+    for name in placed.columns:
+        pd.testing.assert_series_equal(placed[name], column(name).rename(name))
 
     assert column("reason").tolist() == ["name", "name", "phone", "kana"]
     assert list(column("reason").cat.categories) == ["name", "phone", "kana"]

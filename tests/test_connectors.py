@@ -10,7 +10,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from connectors import ConnectorError, load_sources, read_source
+from connectors import ConnectorError, load_sources, read_source, reads_natively
 from connectors.base import EntityMapping, SourceConfig, apply_mapping
 from connectors.csv_export import read_csv_entity
 from connectors.excel import read_excel_entity
@@ -192,6 +192,27 @@ def test_sql_url_from_environment_variable(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.delenv("TEST_SALES_DB_URL", raising=False)
     with pytest.raises(ConnectorError, match=r"TEST_SALES_DB_URL \(url_env\) is not set"):
         read_source(config, tmp_path)
+
+
+def test_only_arrow_and_adbc_reads_count_as_native(tmp_path: Path, monkeypatch) -> None:
+    """Great Expectations' import may run beside these reads: they leave the GIL free."""
+    sources = load_sources(REPO / "config" / "sources.example.yaml")
+    native = {name: reads_natively(config, tmp_path) for name, config in sources.items()}
+    by_kind = {sources[name].kind: value for name, value in native.items()}
+    assert by_kind["csv"] and not by_kind["excel"]
+    assert not any(by_kind[kind] for kind in ("salesforce", "hubspot", "kintone"))
+
+    def sql(**url: str) -> SourceConfig:
+        mapping = company_mapping(query="SELECT 1")
+        return SourceConfig(kind="sql", entities={"companies": mapping}, **url)
+
+    assert reads_natively(sql(url="sqlite:///{data_dir}/sales.sqlite"), tmp_path)
+    assert not reads_natively(sql(url="sqlite://"), tmp_path)  # in memory: the cursor
+    assert not reads_natively(sql(url="mysql+pymysql://root@127.0.0.1/test"), tmp_path)
+    monkeypatch.setenv("TEST_SALES_DB_URL", "postgresql+psycopg://127.0.0.1/test")
+    assert not reads_natively(sql(url_env="TEST_SALES_DB_URL"), tmp_path)
+    monkeypatch.delenv("TEST_SALES_DB_URL")  # unset: the read reports it, not this
+    assert not reads_natively(sql(url_env="TEST_SALES_DB_URL"), tmp_path)
 
 
 def test_bundled_sources_file_is_valid() -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pytest
 
 from pipelines.io_manager import ROWS_PER_BATCH
 from pipelines.night_store import (
@@ -40,6 +41,39 @@ def test_nothing_is_visible_to_the_next_run_before_commit(tmp_path: Path) -> Non
     assert run.commit()
     assert later.read("stage/crm/companies")["id"].tolist() == ["1", "2"]
     assert later.has_committed_night()
+
+
+def test_tables_replaced_together_are_each_their_own_entry(tmp_path: Path) -> None:
+    run = NightStore(tmp_path, "run-1", FINGERPRINT)
+    run.replace("match/scores", frame(9))
+    run.replace_all({"match/scores": frame(1, 2), "match/customers": frame(3)})
+    assert run.read("match/scores")["id"].tolist() == ["1", "2"]
+    assert run.read("match/customers")["id"].tolist() == ["3"]
+    whole_night(run)
+    assert run.commit()
+    later = NightStore(tmp_path, "run-2", FINGERPRINT)
+    assert later.read("match/scores")["id"].tolist() == ["1", "2"]
+    assert later.read("match/customers")["id"].tolist() == ["3"]
+
+
+def test_an_alias_names_the_same_rows_and_keeps_them_after_the_original_goes(
+    tmp_path: Path,
+) -> None:
+    run = NightStore(tmp_path, "run-1", FINGERPRINT)
+    run.replace("match/crosswalk", frame(1, 2))
+    run.alias("match/rebuilt", "match/crosswalk")
+    whole_night(run)
+    assert run.commit()
+    later = NightStore(tmp_path, "run-2", FINGERPRINT)
+    assert later.read("match/rebuilt")["id"].tolist() == ["1", "2"]
+    later.replace("match/crosswalk", frame(3))  # the original replaced: the alias keeps its rows
+    whole_night(later)
+    assert later.commit()
+    third = NightStore(tmp_path, "run-3", FINGERPRINT)
+    assert third.read("match/rebuilt")["id"].tolist() == ["1", "2"]
+    assert third.read("match/crosswalk")["id"].tolist() == ["3"]
+    with pytest.raises(KeyError, match="no stored table"):
+        third.alias("match/rebuilt", "match/nothing")
 
 
 def test_a_partial_run_forgets_the_committed_night(tmp_path: Path) -> None:

@@ -45,6 +45,23 @@ def test_a_failing_job_raises_its_error_and_cancels_the_jobs_not_started(monkeyp
     assert started in ([], [0])  # the worker may take the next job before the cancel
 
 
+def test_of_several_failures_the_job_given_first_raises_whichever_fails_first(
+    monkeypatch,
+) -> None:
+    """A bad input gets the error it gets when the jobs run in turn, not the quicker thread's."""
+    monkeypatch.setenv(THREADS_ENV, "2")
+
+    def slow_failure() -> None:
+        time.sleep(0.2)
+        raise ValueError("updated_at: no date")
+
+    def quick_failure() -> None:
+        raise TypeError("corporate_number_valid: not a bool")
+
+    with pytest.raises(ValueError, match="updated_at"):
+        in_threads({"updated_at": slow_failure, "valid": quick_failure})
+
+
 def test_the_thread_count_can_be_set_for_a_cpu_quota(monkeypatch) -> None:
     monkeypatch.setenv(THREADS_ENV, "3")
     assert cores() == 3

@@ -26,7 +26,7 @@ import cleansing.amounts
 import cleansing.columns
 import cleansing.schema
 import cleansing.text
-from cleansing.columns import interleaved
+from cleansing.columns import interleaved_frame
 from cleansing.dormancy.dates import as_day, complete_months, shift_months
 from cleansing.dormancy.features import CUSTOMER_INPUTS
 from cleansing.dormancy.priority import priority_ranks
@@ -143,12 +143,6 @@ def carried_judgement(
 ) -> pd.DataFrame:
     """Tonight's judgement in tonight's customer order: `judged`'s rows in turn (the customers
     `again`) and elsewhere last night's row at `position`; then every target ranked again."""
-    out = pd.DataFrame(
-        {
-            column: interleaved(judged[column], previous[column], position, ~again)
-            for column in judged.columns
-        },
-        copy=False,  # the placed columns are new: not copied again into blocks
-    )
+    out = interleaved_frame(judged, previous, position, ~again, judged.columns)
     out["priority_rank"] = priority_ranks(out)
     return out

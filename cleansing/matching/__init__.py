@@ -16,7 +16,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from cleansing.columns import interleaved
+from cleansing.columns import interleaved_frame
 from cleansing.text import pick, texts_in
 from cleansing.threads import in_threads
 
@@ -210,7 +210,25 @@ def match_companies(
     ids = pd.concat([ids, carried]).sort_index()
     customer_id = pd.array(ids.reindex(cluster).to_numpy(), dtype="str")
     together = cluster[left] == cluster[right]
-    pairs = _pairs_frame(records, scored, cut_by_guard=merge & ~together)
+    # the four columns the crosswalk reads, then the rows: not every feature of ~half the
+    # pairs copied
+    edges = scored[["left", "right", "score", "reason"]][merge & together]
+    # Independent, and mostly Arrow takes and numpy: side by side on the cores
+    built = in_threads(
+        {
+            "customers": lambda: _customers(
+                golden_records(
+                    frame[rebuilt].reset_index(drop=True), cluster[rebuilt], config.source_priority
+                ),
+                ids,
+                previous,
+                carried,
+            ),
+            "pairs": lambda: _pairs_frame(records, scored, cut_by_guard=merge & ~together),
+            "crosswalk": lambda: _crosswalk(frame, customer_id, edges),
+        }
+    )
+    pairs, customers, crosswalk = built["pairs"], built["customers"], built["crosswalk"]
     # Borderline pairs, and merge edges the guard had to cut: both need a person's eye.
     in_review = ((scored["decision"] == "review").to_numpy() | merge) & ~together
     name = frame["name"].array
@@ -219,14 +237,6 @@ def match_companies(
         name_r=name.take(right[in_review]),
         customer_id_l=customer_id[left[in_review]],
         customer_id_r=customer_id[right[in_review]],
-    )
-    golden = golden_records(
-        frame[rebuilt].reset_index(drop=True), cluster[rebuilt], config.source_priority
-    )
-    customers = _customers(
-        golden.assign(customer_id=ids[golden.index]).loc[:, list(CUSTOMER_COLUMNS)],
-        previous,
-        carried,
     )
     stats = {
         "records": len(records),
@@ -247,9 +257,6 @@ def match_companies(
         **{f"pairs_{name}": candidates.pass_pairs[name] for name in PASSES},
         **{f"skipped_blocks_{name}": candidates.skipped_blocks[name] for name in PASSES},
     }
-    # the four columns it reads, then the rows: not every feature of ~half the pairs copied
-    edges = scored[["left", "right", "score", "reason"]][merge & together]
-    crosswalk = _crosswalk(frame, customer_id, edges)
     return MatchResult(
         pairs=pairs,
         crosswalk=crosswalk,
@@ -270,12 +277,14 @@ def match_companies(
 
 
 def _customers(
-    fresh: pd.DataFrame, previous: PreviousMatch | None, carried: pd.Series
+    golden: pd.DataFrame, ids: pd.Series, previous: PreviousMatch | None, carried: pd.Series
 ) -> pd.DataFrame:
-    """Tonight's golden records and the previous ones of the `carried` customers, sorted by
-    customer_id. The previous customers are in that order already, so tonight's few are
-    placed among them column by column (cleansing/columns.py) rather than the carried rows
-    filtered, concatenated and sorted again (three copies of half a million customers)."""
+    """Tonight's golden records (with their clusters' `ids`) and the previous ones of the
+    `carried` customers, sorted by customer_id. The previous customers are in that order
+    already, so tonight's few are placed among them column by column (cleansing/columns.py)
+    rather than the carried rows filtered, concatenated and sorted again (three copies of half
+    a million customers)."""
+    fresh = golden.assign(customer_id=ids[golden.index]).loc[:, list(CUSTOMER_COLUMNS)]
     fresh = fresh.astype(CUSTOMER_DTYPES).sort_values("customer_id", ignore_index=True)
     if previous is None or carried.empty:
         return fresh
@@ -293,8 +302,7 @@ def _customers(
     reused[before + np.arange(len(fresh))] = False
     kept_row = np.zeros(len(reused), dtype=np.int64)
     kept_row[reused] = rows
-    columns = {c: interleaved(fresh[c], kept[c], kept_row, reused) for c in CUSTOMER_COLUMNS}
-    return pd.DataFrame(columns, copy=False)  # the placed columns are new: not copied again
+    return interleaved_frame(fresh, kept, kept_row, reused, CUSTOMER_COLUMNS)
 
 
 def _pairs_frame(records: Records, scored: pd.DataFrame, cut_by_guard: np.ndarray) -> pd.DataFrame:

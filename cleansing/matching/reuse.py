@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from cleansing.columns import interleaved
+from cleansing.columns import interleaved_frame
 from cleansing.delta import row_hashes
 from cleansing.text import text_positions
 
@@ -181,13 +181,11 @@ def score_with_reuse(
     kept_row = np.zeros(len(reused), dtype=np.int64)  # last night's row of a reused pair
     kept_row[reused] = row[at[reused]]
     ends = {"left": candidates.left, "right": candidates.right, "passes": candidates.passes}
+    placed = interleaved_frame(
+        fresh, previous.pairs, kept_row, reused, [c for c in fresh.columns if c not in ends]
+    )
     scored = pd.DataFrame(
-        {
-            column: ends[column]
-            if column in ends
-            else interleaved(fresh[column], previous.pairs[column], kept_row, reused)
-            for column in fresh.columns
-        },
+        {column: ends[column] if column in ends else placed[column] for column in fresh.columns},
         # not copied into blocks: the placed columns are new, and the candidates' ends are
         # never written
         copy=False,

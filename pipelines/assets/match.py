@@ -32,6 +32,8 @@ CUSTOMERS_KEY = "match/customers"
 SPLITS_KEY = "match/splits"  # signatures of the components the guard split
 MOVED_KEY = "match/moved"  # records now in another customer than published, for publish
 REBUILT_KEY = "match/rebuilt"  # crosswalk rows that may differ from the published ones
+CROSSWALK_KEY = "match/crosswalk"  # kept so that the result's file of it is a link, written
+# beside the others instead of after them by the IO manager
 OVERRIDES_KEY = "match/overrides"  # digest of the steward overrides the night applied
 
 
@@ -111,20 +113,29 @@ def company_matches(
         previous=previous,
         source_hashes=companies[HASH].to_numpy(np.uint64),
     )
-    store.replace(SCORES_KEY, result.kept.pairs)
-    store.replace(FINGERPRINTS_KEY, result.kept.fingerprints)
-    store.replace(CUSTOMERS_KEY, result.kept.customers)
-    store.replace(SPLITS_KEY, result.kept.splits)
-    # as stored (memory-mapped): the result's files of them are then links to the store's
-    pairs, customers = store.read(SCORES_KEY), store.read(CUSTOMERS_KEY)
-    store.replace(MOVED_KEY, result.moved)
     crosswalk = source_map(result.crosswalk, companies, result.source_rows)
     # A carried customer's crosswalk rows are as published unless an override changed the
     # decision, and so the reason, of a pair inside it: then every row is republished.
     digest = hashlib.sha256(overrides.model_dump_json().encode()).hexdigest()
     same_overrides = incremental and store.value(OVERRIDES_KEY) == digest
     store.set_value(OVERRIDES_KEY, digest)
-    store.replace(REBUILT_KEY, crosswalk[result.rebuilt] if same_overrides else crosswalk)
+    tables = {
+        SCORES_KEY: result.kept.pairs,
+        FINGERPRINTS_KEY: result.kept.fingerprints,
+        CUSTOMERS_KEY: result.kept.customers,
+        SPLITS_KEY: result.kept.splits,
+        MOVED_KEY: result.moved,
+        CROSSWALK_KEY: crosswalk,
+    }
+    if same_overrides:
+        tables[REBUILT_KEY] = crosswalk[result.rebuilt]
+    store.replace_all(tables)
+    if not same_overrides:  # every row is rebuilt: the crosswalk's file, not a second copy
+        store.alias(REBUILT_KEY, CROSSWALK_KEY)
+    # as stored (memory-mapped): the result's files of them are then links to the store's
+    pairs, customers, crosswalk = (
+        store.read(key) for key in (SCORES_KEY, CUSTOMERS_KEY, CROSSWALK_KEY)
+    )
     result = dataclasses.replace(
         result, kept=None, pairs=pairs, crosswalk=crosswalk, customers=customers
     )

@@ -368,9 +368,8 @@ def build_stage_asset(sources: list[str]) -> dg.AssetsDefinition:
         night: NightResource,
         **raws: dict[str, ReadResult],
     ):
-        # The staged rows' checks come next; in a one-process night GX's import overlaps
-        # staging, which hashes and writes on DuckDB and Arrow without the GIL (1m: the
-        # checks 2.8 -> 0.9 s, staging 1.9 -> 3.7 s: 0.7 s sooner to matching).
+        # The staged rows' checks come next: GX's import starts here, beside staging's DuckDB
+        # and Arrow work, when no read started it (see the extract asset).
         import_engine_in_background()
         store, incremental = night.open(context.run_id, sources, warehouse)
         store.restart("stage")
