@@ -337,3 +337,26 @@ def test_the_engine_is_imported_on_a_thread_once_and_not_again() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=False
     )
     assert done.stdout.strip() == "ok", done.stderr[-2000:]
+
+
+def test_the_engine_imported_on_a_thread_leaves_sqlalchemy_whole_for_other_threads() -> None:
+    # Dagster's event storage builds `select()`s on the step's thread while GX imports; a
+    # half-imported SQLAlchemy ORM made them fail on the Celery workers.
+    probe = (
+        "import sys, threading\n"
+        "import sqlalchemy\n"
+        "assert 'sqlalchemy.orm' not in sys.modules\n"
+        "from cleansing.quality import import_engine_in_background\n"
+        "import_engine_in_background()\n"
+        "threads = [t for t in threading.enumerate() if t is not threading.main_thread()]\n"
+        "selects = 0\n"
+        "while any(t.is_alive() for t in threads):\n"
+        "    sqlalchemy.select(1)\n"
+        "    selects += 1\n"
+        "print('ok', selects)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.stdout.startswith("ok "), done.stderr[-2000:]
+    assert int(done.stdout.split()[1]) > 0

@@ -60,8 +60,14 @@ def import_engine_in_background() -> None:
     own, so that the checks of a run whose steps all run in this process find it imported;
     nothing to do where it was imported before (steps forked from the nightly job's
     forkserver). Worth it beside work that releases the GIL (DuckDB, Arrow), not beside a
-    driver's cursor building Python rows."""
+    driver's cursor building Python rows.
+
+    SQLAlchemy's ORM registers its inspector for every object while it is still importing:
+    a thread importing it leaves any `select()` of Dagster's event storage on another thread
+    calling a half-imported module. So the ORM is imported here first, on the caller's thread.
+    """
     if "great_expectations" not in sys.modules:
+        importlib.import_module("sqlalchemy.orm")
         threading.Thread(
             target=importlib.import_module, args=("great_expectations",), daemon=True
         ).start()
