@@ -2,7 +2,7 @@
 
     cp -a data/bench/run-1m /somewhere/base-1m        # after `nightly.py --size 1m --incremental`
     .venv/bin/python benchmarks/replay_night.py /somewhere/base-1m [--seed 44] [--night DATE]
-        [--profile out.html]
+        [--profile out.html|out.txt]
 
 The benchmark's run-to-run noise (±2–4 s on a 1m quiet night) is as large as most single
 changes; replaying one night from the same state, old and new code alternating, shows them.
@@ -58,7 +58,9 @@ def replay(args: argparse.Namespace) -> bool:
     result, wall, _, instance = run_nightly("in_process", as_of=args.night)
     if profiler is not None:
         profiler.stop()
-        args.profile.write_text(profiler.output_html(), encoding="utf-8")
+        text = args.profile.suffix == ".txt"
+        output = profiler.output_text(show_all=True) if text else profiler.output_html()
+        args.profile.write_text(output, encoding="utf-8")
     steps = step_figures(instance, result.run_id)
     print_steps(f"night of {args.night}, replayed", "in_process", steps)
     print(f"{'total':<22}{'':>8}{wall:>9.1f}{'' if result.success else '  RUN FAILED'}")
@@ -81,7 +83,9 @@ def main(argv: list[str]) -> int:
         default=dt.date.today() + dt.timedelta(days=1),
         help="the run date: after the base's last night",
     )
-    parser.add_argument("--profile", type=Path, help="write a pyinstrument profile (HTML)")
+    parser.add_argument(
+        "--profile", type=Path, help="write a pyinstrument profile: text for a .txt path, else HTML"
+    )
     return 0 if replay(parser.parse_args(argv)) else 1
 
 

@@ -9,6 +9,9 @@ mako, PostgreSQL psycopg, the compute logs watchdog, the daemon's scheduler stru
 forkserver builds the same instance once and closes it (its storages hold no connection open),
 so the modules are its own and every step forked from it starts with them.
 
+It imports Great Expectations as the checks do (cleansing/quality/engine.py: SciPy's
+statistics deferred), so that the check steps find it imported.
+
 Last, the preloaded objects (~380k: Dagster, pandas, Great Expectations, the definitions) are
 frozen out of the cyclic garbage collector's reach (`gc.freeze`, for pre-fork servers): a step
 that creates many containers (clustering's union-find sets) otherwise pays full collections
@@ -24,6 +27,8 @@ import dagster as dg
 import duckdb_engine  # noqa: F401  the default warehouse's SQLAlchemy dialect
 import tabulate  # noqa: F401  check metadata tables (DataFrame.to_markdown)
 from dagster._core.instance.ref import InstanceRef
+
+from cleansing.quality import import_engine
 
 
 def build_instance_once() -> None:
@@ -48,4 +53,5 @@ def freeze_preloaded_objects() -> None:
 
 
 build_instance_once()
+import_engine()
 freeze_preloaded_objects()

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import subprocess
-import sys
 from collections.abc import Callable
 
 import pandas as pd
@@ -318,45 +316,3 @@ def test_run_facts_band_and_end_of_today() -> None:
     assert (facts["rows_min"], facts["rows_max"]) == (800, 1200)
     assert facts["end_of_today"] == pd.Timestamp("2026-11-24")
     assert "rows_min" not in run_facts(TODAY, None)
-
-
-def test_the_engine_is_imported_on_a_thread_once_and_not_again() -> None:
-    probe = (
-        "import sys, threading\n"
-        "from cleansing.quality import import_engine_in_background\n"
-        "assert 'great_expectations' not in sys.modules\n"
-        "import_engine_in_background()\n"
-        "(thread,) = [t for t in threading.enumerate() if t is not threading.main_thread()]\n"
-        "thread.join()\n"
-        "assert 'great_expectations' in sys.modules\n"
-        "import_engine_in_background()\n"
-        "assert threading.active_count() == 1\n"
-        "print('ok')\n"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=False
-    )
-    assert done.stdout.strip() == "ok", done.stderr[-2000:]
-
-
-def test_the_engine_imported_on_a_thread_leaves_sqlalchemy_whole_for_other_threads() -> None:
-    # Dagster's event storage builds `select()`s on the step's thread while GX imports; a
-    # half-imported SQLAlchemy ORM made them fail on the Celery workers.
-    probe = (
-        "import sys, threading\n"
-        "import sqlalchemy\n"
-        "assert 'sqlalchemy.orm' not in sys.modules\n"
-        "from cleansing.quality import import_engine_in_background\n"
-        "import_engine_in_background()\n"
-        "threads = [t for t in threading.enumerate() if t is not threading.main_thread()]\n"
-        "selects = 0\n"
-        "while any(t.is_alive() for t in threads):\n"
-        "    sqlalchemy.select(1)\n"
-        "    selects += 1\n"
-        "print('ok', selects)\n"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=False
-    )
-    assert done.stdout.startswith("ok "), done.stderr[-2000:]
-    assert int(done.stdout.split()[1]) > 0

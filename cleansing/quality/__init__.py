@@ -2,6 +2,7 @@
 suites as data, the Great Expectations runner and the HTML report."""
 
 from cleansing.quality.conservation import conservation_report
+from cleansing.quality.engine import import_engine, import_engine_in_background
 from cleansing.quality.model import (
     CheckGroup,
     Expectation,
@@ -11,7 +12,7 @@ from cleansing.quality.model import (
     SuiteOutcome,
 )
 from cleansing.quality.report import render_page, render_section
-from cleansing.quality.runner import import_engine_in_background, run_suite
+from cleansing.quality.runner import run_suite
 from cleansing.quality.suites import SUITES, run_facts
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "Suite",
     "SuiteOutcome",
     "conservation_report",
+    "import_engine",
     "import_engine_in_background",
     "render_page",
     "render_section",

@@ -1,8 +1,8 @@
 """Run one suite with Great Expectations 1.x, in process, and translate GX's results into
 plain outcomes (failed expectations, unexpected counts, sample values).
 
-One ephemeral GX context per suite run: creating it is cheap (~15 ms), importing GX (~3 s) is
-not, so the import happens here, on first use, never at module import.
+One ephemeral GX context per suite run: creating it is cheap (~15 ms), importing GX (~2.5 s) is
+not, so the import happens on first use (engine.py), never at module import.
 
 GX copies the whole batch for each filtered expectation (a row condition, ignored missing
 values, the rows of unexpected values), so the expectations that read rows get only the
@@ -13,15 +13,13 @@ frame's columns without its rows, in a second batch of the same context.
 
 from __future__ import annotations
 
-import importlib
 import re
-import sys
-import threading
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 import pandas as pd
 
+from cleansing.quality.engine import import_engine
 from cleansing.quality.model import (
     ExpectationOutcome,
     Fact,
@@ -53,24 +51,6 @@ _READS_NAMED_COLUMNS = (
     "ExpectSelectColumn",
     "ExpectTableRowCount",
 )
-
-
-def import_engine_in_background() -> None:
-    """Start importing Great Expectations (~2 s, mostly holding the GIL) on a thread of its
-    own, so that the checks of a run whose steps all run in this process find it imported;
-    nothing to do where it was imported before (steps forked from the nightly job's
-    forkserver). Worth it beside work that releases the GIL (DuckDB, Arrow), not beside a
-    driver's cursor building Python rows.
-
-    SQLAlchemy's ORM registers its inspector for every object while it is still importing:
-    a thread importing it leaves any `select()` of Dagster's event storage on another thread
-    calling a half-imported module. So the ORM is imported here first, on the caller's thread.
-    """
-    if "great_expectations" not in sys.modules:
-        importlib.import_module("sqlalchemy.orm")
-        threading.Thread(
-            target=importlib.import_module, args=("great_expectations",), daemon=True
-        ).start()
 
 
 def run_suite(suite: Suite, frames: Frames, facts: Mapping[str, object]) -> SuiteOutcome:
@@ -117,7 +97,7 @@ def _validate(suite: Suite, frame: pd.DataFrame, planned: Planned) -> dict[str, 
     """GX results keyed like `planned`."""
     if not planned:
         return {}
-    import great_expectations as gx
+    gx = import_engine()
     from great_expectations.data_context.types.base import ProgressBarsConfig
     from great_expectations.execution_engine import pandas_execution_engine
 
@@ -146,7 +126,7 @@ def _run(
     context: Any, batch: Any, frame: pd.DataFrame, planned: Planned, id_columns: Iterable[str]
 ) -> dict[str, Any]:
     """Validate `frame` as `batch` of `context`; GX results keyed like `planned`."""
-    import great_expectations as gx
+    gx = import_engine()
 
     name = batch.data_asset.name
     # Expectations go in with the suite: `add_expectation` would need the suite to belong to
