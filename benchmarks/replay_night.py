@@ -59,7 +59,7 @@ def replay(args: argparse.Namespace) -> bool:
     if profiler is not None:
         profiler.stop()
         text = args.profile.suffix == ".txt"
-        output = profiler.output_text(show_all=True) if text else profiler.output_html()
+        output = profiler.output_text(show_all=False) if text else profiler.output_html()
         args.profile.write_text(output, encoding="utf-8")
     steps = step_figures(instance, result.run_id)
     print_steps(f"night of {args.night}, replayed", "in_process", steps)

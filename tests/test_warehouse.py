@@ -163,9 +163,15 @@ def test_failed_publish_keeps_previous_tables(engine: sa.Engine, monkeypatch) ->
 def test_duplicate_key_fails_and_keeps_previous_tables(engine: sa.Engine) -> None:
     publish(engine, frames(2))
     duplicated = frames(2)
-    duplicated["customers"] = pd.concat([duplicated["customers"]] * 2)
-    with pytest.raises(ValueError, match=r"customers: repeated primary key \['customer_id'\]"):
-        publish(engine, duplicated)  # refused before anything is loaded
+    customers = duplicated["customers"]
+    # repeated apart, and side by side in id order (checked by neighbours)
+    for repeated in (
+        pd.concat([customers] * 2),
+        pd.concat([customers] * 2).sort_values("customer_id"),
+    ):
+        duplicated["customers"] = repeated
+        with pytest.raises(ValueError, match=r"customers: repeated primary key \['customer_id'\]"):
+            publish(engine, duplicated)  # refused before anything is loaded
     crosswalk = pd.DataFrame({"source": "crm", "source_id": ["A1", "A1"], "customer_id": "C1"})
     with pytest.raises(sa.exc.DBAPIError):  # a keyed table: the key refuses it
         publish(engine, {"customer_source_map": crosswalk})
