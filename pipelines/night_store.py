@@ -13,9 +13,12 @@ warehouse); when it differs, the next night is a full one.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import os
 import shutil
+import tempfile
 import time
 import uuid
 from collections.abc import Mapping
@@ -227,18 +230,43 @@ class NightStore:
         for path in self.root.glob("current-*.json"):
             if path != self.manifest and now - path.stat().st_mtime > STALE_MANIFEST_S:
                 path.unlink(missing_ok=True)
-        named = {
-            chunk
-            for path in self.root.glob("current-*.json")
-            for entry in json.loads(path.read_text(encoding="utf-8")).get("entries", {}).values()
-            for chunk in entry.get("chunks", [])
-        }
-        # Chunks of runs still writing are named by their pending entries.
-        for path in (self.root / "pending").glob("*/*.json"):
-            named.update(json.loads(path.read_text(encoding="utf-8")).get("chunks", []))
+        started = _file_clock(self.root)
+        named = self._named_chunks()
         for path in self.chunks.glob("*.arrow"):
-            if path.name not in named:
-                path.unlink(missing_ok=True)
+            with contextlib.suppress(FileNotFoundError):  # another collection took it
+                # a chunk written since the collection started may not be named yet
+                if path.name not in named and path.stat().st_mtime_ns < started:
+                    path.unlink()
+
+    def _named_chunks(self) -> set[str]:
+        """Every chunk a pending entry or a manifest names. Pending entries are read first: a
+        run that commits meanwhile moves its entries into its manifest, read after them (read
+        the other way round, its new chunks would be in neither)."""
+        named = self._pending_chunks()
+        return named | self._manifest_chunks()
+
+    def _manifest_chunks(self) -> set[str]:
+        """Chunks of the committed nights of every configuration."""
+        named: set[str] = set()
+        for path in self.root.glob("current-*.json"):
+            for entry in json.loads(path.read_text(encoding="utf-8")).get("entries", {}).values():
+                named.update(entry.get("chunks", []))
+        return named
+
+    def _pending_chunks(self) -> set[str]:
+        """Chunks of runs still writing, named by their pending entries."""
+        named: set[str] = set()
+        for path in (self.root / "pending").glob("*/*.json"):
+            with contextlib.suppress(FileNotFoundError):  # its run committed meanwhile
+                named.update(json.loads(path.read_text(encoding="utf-8")).get("chunks", []))
+        return named
+
+
+def _file_clock(folder: Path) -> int:
+    """Now, as the file system stamps a file written in `folder` (its clock is coarser than
+    time.time(): a chunk written just after would seem older)."""
+    with tempfile.NamedTemporaryFile(dir=folder) as marker:
+        return os.stat(marker.name).st_mtime_ns
 
 
 def _remove_entries(folder: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -113,6 +114,60 @@ def test_configurations_keep_their_own_state_and_unused_chunks_go(tmp_path: Path
     again.commit()
     assert len(list((tmp_path / "chunks").glob("*.arrow"))) == 2  # duck's old chunk deleted
     assert not (tmp_path / "pending" / "e").exists()
+
+
+def test_a_run_committing_while_another_collects_keeps_its_chunks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two deployments sharing a state folder: the second commits between the first's reads
+    of the pending entries and of the manifests."""
+    other = state_fingerprint("the other deployment's sources.yaml", "/data", "duckdb:///o.duckdb")
+    first, second = (
+        NightStore(tmp_path, "first", FINGERPRINT),
+        NightStore(tmp_path, "second", other),
+    )
+    for store, value in ((first, 1), (second, 2)):
+        store.replace("t", frame(value))
+        whole_night(store)
+    reads: list[str] = []
+
+    def then_the_other_commits(read: Callable[[NightStore], set[str]]) -> Callable:
+        def reading(store: NightStore) -> set[str]:
+            named = read(store)
+            reads.append(read.__name__)
+            if store is first and len(reads) == 1:  # after the first of the two reads
+                second.commit()
+            return named
+
+        return reading
+
+    for read in ("_pending_chunks", "_manifest_chunks"):
+        monkeypatch.setattr(NightStore, read, then_the_other_commits(getattr(NightStore, read)))
+    first.commit()
+    assert len(reads) >= 2
+    monkeypatch.undo()
+    assert NightStore(tmp_path, "next", other).read("t")["id"].tolist() == ["2"]
+    assert NightStore(tmp_path, "next", FINGERPRINT).read("t")["id"].tolist() == ["1"]
+
+
+def test_a_chunk_written_while_garbage_is_collected_stays(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its entry may not be written yet when the names are read."""
+    run = NightStore(tmp_path, "run", FINGERPRINT)
+    run.replace("t", frame(1))
+    whole_night(run)
+    writing = NightStore(tmp_path, "writing", FINGERPRINT)
+    read_pending = NightStore._pending_chunks
+
+    def then_a_chunk_is_written(store: NightStore) -> set[str]:
+        named = read_pending(store)
+        writing._save_chunk(frame(2))  # its entry comes after
+        return named
+
+    monkeypatch.setattr(NightStore, "_pending_chunks", then_a_chunk_is_written)
+    run.commit()
+    assert len(list((tmp_path / "chunks").glob("*.arrow"))) == 2
 
 
 def test_leftovers_of_abandoned_runs_and_configurations_are_collected(tmp_path: Path) -> None:
