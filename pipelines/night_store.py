@@ -39,6 +39,9 @@ FORMAT = 6
 MAX_CHUNKS = 16  # an appended table is rewritten as one chunk beyond this
 STALE_PENDING_S = 86_400  # a run's pending entries older than a day: the run is long gone
 STALE_MANIFEST_S = 14 * 86_400  # another configuration not committed for two weeks
+# An unnamed chunk younger than this may be a run's write whose entry is still to come
+# (`replace_all` writes every chunk, then every entry); it goes at a later commit.
+CHUNK_GRACE_S = 600
 # Entries the stage, match and unify steps write: a run commits only when it wrote them all,
 # otherwise it ran a subset of the night and the next night must be a full one.
 REQUIRED = ("stage", "match", "unify")
@@ -230,12 +233,13 @@ class NightStore:
         for path in self.root.glob("current-*.json"):
             if path != self.manifest and now - path.stat().st_mtime > STALE_MANIFEST_S:
                 path.unlink(missing_ok=True)
-        started = _file_clock(self.root)
+        # chunks from before the grace: their entries, if any, were written before the
+        # names are read (by the change time, which a hard link or a rename renews too)
+        before = _file_clock(self.root) - int(CHUNK_GRACE_S * 1e9)
         named = self._named_chunks()
         for path in self.chunks.glob("*.arrow"):
             with contextlib.suppress(FileNotFoundError):  # another collection took it
-                # a chunk written since the collection started may not be named yet
-                if path.name not in named and path.stat().st_mtime_ns < started:
+                if path.name not in named and path.stat().st_ctime_ns < before:
                     path.unlink()
 
     def _named_chunks(self) -> set[str]:
@@ -249,8 +253,10 @@ class NightStore:
         """Chunks of the committed nights of every configuration."""
         named: set[str] = set()
         for path in self.root.glob("current-*.json"):
-            for entry in json.loads(path.read_text(encoding="utf-8")).get("entries", {}).values():
-                named.update(entry.get("chunks", []))
+            with contextlib.suppress(FileNotFoundError):  # a partial run dropped it meanwhile
+                entries = json.loads(path.read_text(encoding="utf-8")).get("entries", {})
+                for entry in entries.values():
+                    named.update(entry.get("chunks", []))
         return named
 
     def _pending_chunks(self) -> set[str]:
@@ -263,10 +269,11 @@ class NightStore:
 
 
 def _file_clock(folder: Path) -> int:
-    """Now, as the file system stamps a file written in `folder` (its clock is coarser than
-    time.time(): a chunk written just after would seem older)."""
+    """Now, as the file system stamps a file changed in `folder` (its clock is coarser than
+    time.time())."""
+    folder.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(dir=folder) as marker:
-        return os.stat(marker.name).st_mtime_ns
+        return os.stat(marker.name).st_ctime_ns
 
 
 def _remove_entries(folder: Path) -> None:

@@ -11,6 +11,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
+from pipelines import night_store
 from pipelines.io_manager import ROWS_PER_BATCH
 from pipelines.night_store import (
     MAX_CHUNKS,
@@ -21,6 +22,12 @@ from pipelines.night_store import (
 )
 
 FINGERPRINT = state_fingerprint("sources.yaml text", "/data", "duckdb:///w.duckdb")
+
+
+@pytest.fixture(autouse=True)
+def _no_grace(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Unnamed chunks go at once: these tests write and commit within milliseconds."""
+    monkeypatch.setattr(night_store, "CHUNK_GRACE_S", -1)
 
 
 def frame(*values: int) -> pd.DataFrame:
@@ -150,24 +157,23 @@ def test_a_run_committing_while_another_collects_keeps_its_chunks(
     assert NightStore(tmp_path, "next", FINGERPRINT).read("t")["id"].tolist() == ["1"]
 
 
-def test_a_chunk_written_while_garbage_is_collected_stays(
+def test_an_unnamed_chunk_stays_for_the_grace_then_goes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Its entry may not be written yet when the names are read."""
+    """A run writes its chunks before their entries (`replace_all`) while another commits."""
+    monkeypatch.setattr(night_store, "CHUNK_GRACE_S", 600)
     run = NightStore(tmp_path, "run", FINGERPRINT)
     run.replace("t", frame(1))
     whole_night(run)
-    writing = NightStore(tmp_path, "writing", FINGERPRINT)
-    read_pending = NightStore._pending_chunks
-
-    def then_a_chunk_is_written(store: NightStore) -> set[str]:
-        named = read_pending(store)
-        writing._save_chunk(frame(2))  # its entry comes after
-        return named
-
-    monkeypatch.setattr(NightStore, "_pending_chunks", then_a_chunk_is_written)
+    chunk = NightStore(tmp_path, "writing", FINGERPRINT)._save_chunk(frame(2))  # entry to come
     run.commit()
-    assert len(list((tmp_path / "chunks").glob("*.arrow"))) == 2
+    assert (tmp_path / "chunks" / chunk).exists()
+    monkeypatch.setattr(night_store, "CHUNK_GRACE_S", -1)  # the grace is over: no entry came
+    later = NightStore(tmp_path, "later", FINGERPRINT)
+    whole_night(later)
+    later.commit()
+    assert not (tmp_path / "chunks" / chunk).exists()
+    assert NightStore(tmp_path, "next", FINGERPRINT).read("t")["id"].tolist() == ["1"]
 
 
 def test_leftovers_of_abandoned_runs_and_configurations_are_collected(tmp_path: Path) -> None:

@@ -6,12 +6,20 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 def probe(code: str) -> str:
     """stdout of `code` run by a fresh interpreter from the repository root."""
     done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=180, check=False
+        [sys.executable, "-c", code],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
     )
     assert done.returncode == 0, done.stderr[-2000:]
     return done.stdout.strip()
@@ -38,6 +46,7 @@ def test_the_engine_imported_on_a_thread_leaves_sqlalchemy_whole_for_other_threa
     # half-imported SQLAlchemy ORM made them fail on the Celery workers.
     out = probe(
         "import sys, threading\n"
+        "sys.setswitchinterval(1e-4)  # threads take turns often: the race shows every time\n"
         "import sqlalchemy\n"
         "assert 'sqlalchemy.orm' not in sys.modules\n"
         "from cleansing.quality import import_engine_in_background\n"

@@ -329,9 +329,15 @@ def _refuse_repeated_keys(table: sa.Table, frame: pd.DataFrame) -> None:
 
 
 def _strictly_increasing(column: pd.Series) -> bool:
-    """Whether every value is known and greater than the one before: then none repeats."""
-    values = pa.array(column.array)
-    return values.null_count == 0 and pc.all(pc.less(values[:-1], values[1:])).as_py() is not False
+    """Whether every value is known and greater than the one before: then none repeats.
+    False when Arrow cannot say (mixed types): the caller hashes them."""
+    try:
+        values = pa.array(column.array)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        return False
+    if values.null_count:
+        return False
+    return len(values) < 2 or pc.all(pc.less(values[:-1], values[1:])).as_py()
 
 
 def _scratch(conn: Connection, name: str, frame: pd.DataFrame) -> str:
