@@ -1,8 +1,8 @@
 """Expectation suites as plain data, and what running them found.
 
 Suites name GX expectation classes instead of instantiating them, so defining (and testing)
-them never imports great_expectations (~2.5 s); only running them does (engine.py). Values known only at run
-time are `Fact` references (the end of today, the previous row count).
+them never imports great_expectations (~2.5 s); only running them does (engine.py). Values
+known only at run time are `Fact` references (the end of today, the previous row count).
 """
 
 from __future__ import annotations
