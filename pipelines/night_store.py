@@ -134,7 +134,8 @@ class NightStore:
         """`replace` each, the files written side by side: Arrow writes without the GIL, and
         a fresh file's pages cost a core each (a 1m match's ~410 MB: 1.0-1.1 s in turn,
         0.4-0.6 s side by side). The entries are written once every file is: a failed write
-        leaves none of them (its files go with the next commit's garbage)."""
+        leaves none of them (its files go with a commit's garbage once
+        `CHUNK_GRACE_S` has passed)."""
         chunks = in_threads(
             {name: partial(self._save_chunk, frame) for name, frame in frames.items()}
         )
